@@ -1,0 +1,52 @@
+# Every external dependency, found in one place.
+# Debian 12 package -> CMake target:
+#   libfmt-dev 9.1          -> fmt::fmt
+#   libyaml-cpp-dev 0.7     -> yaml-cpp            (no namespace in 0.7)
+#   libcli11-dev 2.1        -> CLI11::CLI11
+#   nlohmann-json3-dev 3.11 -> nlohmann_json::nlohmann_json
+#   libgtest-dev 1.12       -> GTest::gtest_main
+#   libbenchmark-dev 1.7    -> benchmark::benchmark
+#   libtorch-dev 1.13 (CPU) -> ${TORCH_LIBRARIES}  (GPU machine: LibTorch 2.11 from pip torch)
+#   CUDA toolkit 12+        -> CUDA::cudart
+find_package(fmt REQUIRED)
+find_package(yaml-cpp REQUIRED)
+find_package(CLI11 REQUIRED)
+find_package(nlohmann_json 3.10 REQUIRED)
+find_package(OpenMP REQUIRED COMPONENTS CXX)
+find_package(GTest REQUIRED)
+find_package(benchmark REQUIRED)
+find_package(Threads REQUIRED)
+
+# ---- CUDA (optional at configure time, never at source level)
+set(MECRL_HAVE_CUDA OFF)
+if(NOT MECRL_CUDA STREQUAL "OFF")
+  include(CheckLanguage)
+  check_language(CUDA)
+  if(CMAKE_CUDA_COMPILER)
+    if(NOT DEFINED CMAKE_CUDA_ARCHITECTURES)
+      set(CMAKE_CUDA_ARCHITECTURES 90)  # H100/H200; override with -DCMAKE_CUDA_ARCHITECTURES=...
+    endif()
+    enable_language(CUDA)
+    # CMake 3.25 does not know nvcc 13's C++20 flag: teach it.
+    set(CMAKE_CUDA20_STANDARD_COMPILE_OPTION "-std=c++20")
+    set(CMAKE_CUDA20_EXTENSION_COMPILE_OPTION "-std=c++20")
+    set(CMAKE_CUDA_STANDARD 20)
+    set(CMAKE_CUDA_STANDARD_REQUIRED ON)
+    find_package(CUDAToolkit REQUIRED)
+    set(MECRL_HAVE_CUDA ON)
+  elseif(MECRL_CUDA STREQUAL "ON")
+    message(FATAL_ERROR "MECRL_CUDA=ON but no CUDA compiler was found")
+  endif()
+endif()
+
+# ---- LibTorch (agents)
+set(MECRL_HAVE_TORCH OFF)
+if(MECRL_TORCH)
+  find_package(Torch QUIET)
+  if(Torch_FOUND)
+    set(MECRL_HAVE_TORCH ON)
+  else()
+    message(WARNING "LibTorch not found: building without agents (train, learned policies). "
+                    "Install libtorch-dev or pass -DCMAKE_PREFIX_PATH=<torch cmake prefix>.")
+  endif()
+endif()

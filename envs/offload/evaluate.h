@@ -1,0 +1,36 @@
+// Evaluation of a policy on the offload scenario: the metrics of spec §8 over
+// a batch of episodes (one per env) of eval.slots slots, the first
+// eval.warmup_slots of which are excluded from every metric (spec §10.1).
+#pragma once
+
+#include <functional>
+#include <string>
+
+#include "core/config.h"
+#include "core/report.h"
+#include "envs/offload/params.h"
+#include "envs/vec_env.h"
+
+namespace mecrl::offload {
+
+struct EvalSettings {
+  int slots = 2400;         // T_eval
+  int warmup_slots = 480;   // excluded from metrics
+  float slo_s = 10.f;       // goodput SLO on end-to-end latency
+  int episodes = 64;        // one per env, stepped as one batch
+  int threads = 0;          // CPU threads (0 = all cores)
+};
+
+EvalSettings read_eval_settings(ConfigReader& r);
+
+// Fills actions [E, N] for the current observation of `env`.
+using ActFn = std::function<void(VecEnv& env, int32_t* actions)>;
+
+// Runs `act` on settings.episodes fresh episodes (CPU backend) and reports.
+Report evaluate(const OffloadParams& params, const EvalSettings& settings, const std::string& policy_name,
+                const ActFn& act);
+
+// The policy that calls the scenario's heuristic `name` (spec §9).
+ActFn baseline_policy(const std::string& name);
+
+}  // namespace mecrl::offload

@@ -1,0 +1,93 @@
+// Observations (spec §7): each user's own features, then for every server
+// its channel and load, then cell-wide features. Fixed affine scalings keep
+// every feature O(1); learners add running normalisation on top.
+//
+// obs: [E, N, kFeatures(M)] float32, env-major.
+#pragma once
+
+#include "envs/offload/predict.h"
+
+namespace mecrl::offload {
+
+enum Feature : int {
+  kFDecide = 0,       // 1 if the user decides this slot
+  kFLogPrompt = 1,    // log1p(L_in) / 10
+  kFSimple = 2,       // class one-hot
+  kFComplex = 3,
+  kFMedianOut = 4,    // class-median L_out / 100
+  kFLogPayload = 5,   // log1p(D bits) / 16
+  kFUncertainty = 6,  // u
+  kFLocalTime = 7,    // own predicted local time-to-finish, s / 30
+  kFDeficit = 8,      // energy deficit Y_i / (budget * 60 s)
+  kFLocalAcc = 9,     // on-device variant's accuracy for this class
+  kFLocalHal = 10,    // on-device variant's hallucination rate
+  kFSlotFrac = 11,    // t / T
+  kFAccGap = 12,      // running accuracy - A_min
+  kFHalGap = 13,      // running hallucination - H_max
+  kFServerBase = 14,  // then per server j: kFServerBase + kPerServer * j + ...
+};
+enum ServerFeature : int {
+  kSGainDb = 0,    // (10 log10 G_ij + 100) / 20
+  kSQueued = 1,    // queued / B_max
+  kSActive = 2,    // active / B_max
+  kSWait = 3,      // estimated wait for a newcomer, s / 30
+  kSUploaders = 4, // uploaders / 10
+  kPerServer = 5,
+};
+
+MECRL_HD_CONST int num_features(int num_servers) { return kFServerBase + kPerServer * num_servers; }
+
+// Writes env e's observation into obs + e * N * F; also the decide mask.
+MECRL_HD void observe_env(const OffloadParams& p, const OffloadState& s, int e, float* obs,
+                          uint8_t* active) {
+  const int n = p.num_users, m = p.num_servers, f = num_features(m);
+  const ServerView v = server_view(p, s, e);
+  float wait[kMaxServers];
+  for (int j = 0; j < m; ++j) wait[j] = estimated_wait_s(p, j, v.queued[j] + v.active[j] + v.uploading[j]);
+  const float slot_frac = static_cast<float>(s.t[e]) / static_cast<float>(p.episode_slots);
+  const float acc_gap = s.acc_ema[e] - p.acc_min;
+  const float hal_gap = s.hal_ema[e] - p.hal_max;
+  const float deficit_scale = 1.f / (p.energy_budget_w * 60.f);
+
+  for (int i = 0; i < n; ++i) {
+    const size_t u = s.l.user(e, i);
+    float* o = obs + (static_cast<size_t>(e) * n + i) * f;
+    const uint8_t ph = s.phase[u];
+    const bool has_query = ph != kIdle;
+    const int c = s.qclass[u];
+    o[kFDecide] = ph == kDecide ? 1.f : 0.f;
+    active[static_cast<size_t>(e) * n + i] = ph == kDecide ? 1 : 0;
+    o[kFLogPrompt] = has_query ? hd::log1p_f(s.prompt_tokens[u]) * 0.1f : 0.f;
+    o[kFSimple] = has_query && c == 0 ? 1.f : 0.f;
+    o[kFComplex] = has_query && c == 1 ? 1.f : 0.f;
+    o[kFMedianOut] = has_query ? p.output_median_tokens[c] * 0.01f : 0.f;
+    o[kFLogPayload] = has_query ? hd::log1p_f(s.payload_bits[u]) * (1.f / 16.f) : 0.f;
+    o[kFUncertainty] = has_query ? s.uncertainty[u] : 0.f;
+    float local_s = 0.f;
+    if (ph == kDecide) local_s = predicted_local_s(p, s, e, i);
+    if (ph == kLocal) {  // predicted total minus the (observable) time already run
+      const int kind = s.device_kind[u];
+      const float total = s.prompt_tokens[u] * p.d.device_prefill_s[kind] +
+                          s.output_tokens[u] * p.d.device_token_s[kind];
+      local_s = max_of(predicted_local_s(p, s, e, i) - (total - s.work[u]), 0.f);
+    }
+    o[kFLocalTime] = local_s * (1.f / 30.f);
+    o[kFDeficit] = s.deficit_j[u] * deficit_scale;
+    o[kFLocalAcc] = has_query ? p.device_model.acc[c] : 0.f;
+    o[kFLocalHal] = p.device_model.hal;
+    o[kFSlotFrac] = slot_frac;
+    o[kFAccGap] = acc_gap;
+    o[kFHalGap] = hal_gap;
+    for (int j = 0; j < m; ++j) {
+      float* os = o + kFServerBase + kPerServer * j;
+      const float inv_b = 1.f / static_cast<float>(max_of(p.d.max_batch[j], 1));
+      os[kSGainDb] = (hd::linear_to_db(channel_gain(s, e, i, j)) + 100.f) * 0.05f;
+      os[kSQueued] = static_cast<float>(v.queued[j]) * inv_b;
+      os[kSActive] = static_cast<float>(v.active[j]) * inv_b;
+      os[kSWait] = wait[j] * (1.f / 30.f);
+      os[kSUploaders] = static_cast<float>(v.uploading[j]) * 0.1f;
+    }
+  }
+}
+
+}  // namespace mecrl::offload

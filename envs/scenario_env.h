@@ -1,0 +1,134 @@
+// ScenarioEnv<Sc, Exec>: the one VecEnv implementation, for any scenario Sc
+// on any executor Exec (envs/cpu_exec.h, cuda/cuda_exec.cuh).
+//
+// A scenario provides Params, State (SoA pointers with visit()), Events, and
+// MECRL_HD functions reset(p, s, out, e), step(p, s, actions, out, ev, e),
+// act(policy, p, s, e, arg, actions); the executor provides memory and a
+// parallel for over env indices. Must stay includable from nvcc: no fmt,
+// no yaml, no torch.
+#pragma once
+
+#include <cstring>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "envs/vec_env.h"
+
+namespace mecrl {
+
+template <class Sc>
+struct ResetFn {
+  typename Sc::Params p;
+  typename Sc::State s;
+  StepBuffers out;
+  MECRL_HD void operator()(int e) const { Sc::reset(p, s, out, e); }
+};
+
+template <class Sc>
+struct StepFn {
+  typename Sc::Params p;
+  typename Sc::State s;
+  StepBuffers out;
+  typename Sc::Events ev;
+  const int32_t* actions;
+  MECRL_HD void operator()(int e) const { Sc::step(p, s, actions, out, ev, e); }
+};
+
+template <class Sc>
+struct ActFn {
+  typename Sc::Params p;
+  typename Sc::State s;
+  int policy;
+  int32_t* actions;
+  MECRL_HD void operator()(int e) const { Sc::act(policy, p, s, e, actions); }
+};
+
+template <class Sc, class Exec>
+class ScenarioEnv final : public VecEnv {
+ public:
+  using Params = typename Sc::Params;
+  using State = typename Sc::State;
+  using Events = typename Sc::Events;
+
+  ScenarioEnv(const Params& p, int num_envs, Exec exec, bool with_events = false)
+      : p_(p), exec_(exec), dims_(Sc::dims(p, num_envs)) {
+    layout_ = Sc::layout(p, num_envs);
+    layout_.env_minor = exec_.env_minor();
+    state_.l = layout_;
+    allocate(state_, state_mem_, state_bytes_, [&](auto& a) { state_.visit(a); });
+    allocate(buf_, buf_mem_, buf_bytes_, [&](auto& a) { buf_.visit(a, dims_); });
+    if (with_events) {
+      allocate(ev_, ev_mem_, ev_bytes_, [&](auto& a) { Sc::visit_events(ev_, a, p_, num_envs); });
+    }
+    reset_all();
+  }
+  ~ScenarioEnv() override {
+    exec_.free(state_mem_);
+    exec_.free(buf_mem_);
+    exec_.free(ev_mem_);
+  }
+  ScenarioEnv(const ScenarioEnv&) = delete;
+  ScenarioEnv& operator=(const ScenarioEnv&) = delete;
+
+  const EnvDims& dims() const override { return dims_; }
+  Device device() const override { return exec_.device(); }
+  std::string scenario() const override { return Sc::kName; }
+  void reset_all() override { exec_.for_each(dims_.num_envs, ResetFn<Sc>{p_, state_, buf_}); }
+  void step(const int32_t* actions) override {
+    exec_.for_each(dims_.num_envs, StepFn<Sc>{p_, state_, buf_, ev_, actions});
+  }
+  const StepBuffers& buffers() const override { return buf_; }
+  std::vector<std::string> cost_names() const override { return Sc::cost_names(); }
+  std::vector<std::string> info_names() const override { return Sc::info_names(); }
+  std::vector<std::string> baseline_names() const override { return Sc::baseline_names(); }
+  void act_baseline(const std::string& name, int32_t* actions) override {
+    exec_.for_each(dims_.num_envs, ActFn<Sc>{p_, state_, Sc::baseline_id(name), actions});
+  }
+  std::vector<uint8_t> save_state() const override {
+    std::vector<uint8_t> bytes(state_bytes_);
+    exec_.to_host(bytes.data(), state_mem_, state_bytes_);
+    return bytes;
+  }
+  void load_state(const std::vector<uint8_t>& bytes) override {
+    if (bytes.size() != state_bytes_) {
+      throw std::runtime_error("env state has " + std::to_string(bytes.size()) + " bytes, expected " +
+                               std::to_string(state_bytes_) + " (different scenario, size or backend layout)");
+    }
+    exec_.from_host(state_mem_, bytes.data(), state_bytes_);
+  }
+  void set_stream(void* stream) override { exec_.set_stream(stream); }
+
+  // Scenario-specific access (tests, evaluation). Pointers live on device().
+  const Params& params() const { return p_; }
+  const State& state() const { return state_; }
+  const Events& events() const { return ev_; }
+  Exec& exec() { return exec_; }
+
+ private:
+  template <class T, class Visit>
+  void allocate(T& views, void*& mem, size_t& bytes, Visit visit) {
+    SoaArena measure(layout_, nullptr);
+    visit(measure);
+    bytes = measure.bytes();
+    mem = exec_.alloc(bytes);
+    exec_.zero(mem, bytes);
+    SoaArena carve(layout_, mem);
+    visit(carve);
+    (void)views;
+  }
+
+  Params p_;
+  Exec exec_;
+  EnvDims dims_;
+  SoaLayout layout_;
+  State state_{};
+  StepBuffers buf_{};
+  Events ev_{};
+  void* state_mem_ = nullptr;
+  void* buf_mem_ = nullptr;
+  void* ev_mem_ = nullptr;
+  size_t state_bytes_ = 0, buf_bytes_ = 0, ev_bytes_ = 0;
+};
+
+}  // namespace mecrl

@@ -1,0 +1,49 @@
+// VecEnv: the batched-environment contract every scenario and backend
+// implements, and the only thing learners and the CLI see of an env.
+//
+// Autoreset is gymnasium's SAME_STEP mode: when an episode ends inside
+// step(), `obs` already holds the next episode's first observation and
+// `final_obs` the last one of the finished episode (for the bootstrap).
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "envs/step_buffers.h"
+
+namespace mecrl {
+
+enum class Device { Cpu, Cuda };
+
+class VecEnv {
+ public:
+  virtual ~VecEnv() = default;
+  virtual const EnvDims& dims() const = 0;
+  virtual Device device() const = 0;
+  virtual std::string scenario() const = 0;
+
+  // Starts a fresh episode in every env (episode clocks keep running).
+  virtual void reset_all() = 0;
+  // actions: [E, U] int32 on device(); entries of inactive users are ignored.
+  virtual void step(const int32_t* actions) = 0;
+  // Pointers on device(); valid for the env's lifetime.
+  virtual const StepBuffers& buffers() const = 0;
+
+  virtual std::vector<std::string> cost_names() const = 0;
+  virtual std::vector<std::string> info_names() const = 0;
+
+  // Heuristic policies of the scenario (spec §9): fill actions [E, U] on device().
+  virtual std::vector<std::string> baseline_names() const = 0;
+  virtual void act_baseline(const std::string& name, int32_t* actions) = 0;
+
+  // The whole simulator state as bytes (host copy), for checkpoints.
+  virtual std::vector<uint8_t> save_state() const = 0;
+  virtual void load_state(const std::vector<uint8_t>& bytes) = 0;
+
+  // CUDA stream (cudaStream_t) to launch on; ignored by the CPU backend.
+  virtual void set_stream(void* /*stream*/) {}
+};
+
+}  // namespace mecrl
