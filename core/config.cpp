@@ -25,17 +25,18 @@ std::string origin_of(const std::string& path, const YAML::Node& node) {
 }
 
 void flatten(const YAML::Node& node, const std::string& prefix, const std::string& path,
-             std::map<std::string, ConfigValue>& out) {
+             std::map<std::string, ConfigValue>& out, long& seq) {
   for (const auto& kv : node) {
     const std::string name = kv.first.as<std::string>();
     const std::string key = prefix.empty() ? name : prefix + "." + name;
     const YAML::Node& v = kv.second;
     if (v.IsMap()) {
-      flatten(v, key, path, out);
+      flatten(v, key, path, out, seq);
       continue;
     }
     ConfigValue cv;
     cv.origin = origin_of(path, kv.first);
+    cv.order = seq++;
     if (v.IsSequence()) {
       cv.is_sequence = true;
       for (const auto& item : v) {
@@ -125,13 +126,24 @@ void Config::load_file(const std::string& path, int depth) {
     for (const auto& f : files) load_file((dir / f).lexically_normal().string(), depth + 1);
   }
   std::map<std::string, ConfigValue> flat;
+  long seq = 0;
   for (const auto& kv : root) {
     if (kv.first.as<std::string>() == "base") continue;
     YAML::Node one;
     one[kv.first] = kv.second;
-    flatten(one, "", path, flat);
+    flatten(one, "", path, flat, seq);
   }
-  for (auto& [k, v] : flat) entries_[k] = v;
+  // yaml-cpp iterates mappings in document order; keep that order per file.
+  std::vector<std::pair<long, std::string>> ordered;
+  for (auto& [k, v] : flat) ordered.emplace_back(v.order, k);
+  std::sort(ordered.begin(), ordered.end());
+  for (auto& [o, k] : ordered) put(k, flat[k]);
+}
+
+void Config::put(const std::string& key, ConfigValue v) {
+  const auto it = entries_.find(key);
+  v.order = it != entries_.end() ? it->second.order : next_order_++;
+  entries_[key] = std::move(v);
 }
 
 void Config::set(const std::string& key, const std::string& value, const std::string& origin) {
@@ -155,7 +167,7 @@ void Config::set(const std::string& key, const std::string& value, const std::st
     cv.text = node.IsNull() ? "" : node.Scalar();
     cv.items = {cv.text};
   }
-  entries_[key] = cv;
+  put(key, cv);
 }
 
 void Config::override_with(const std::vector<std::string>& assignments) {
@@ -175,14 +187,21 @@ const ConfigValue* Config::find(const std::string& key) const {
 }
 
 std::vector<std::string> Config::children(const std::string& prefix) const {
-  std::vector<std::string> names;
+  std::vector<std::pair<long, std::string>> found;  // (first appearance, name)
   const std::string p = prefix + ".";
   for (auto it = entries_.lower_bound(p); it != entries_.end() && it->first.compare(0, p.size(), p) == 0; ++it) {
     const std::string rest = it->first.substr(p.size());
     const std::string name = rest.substr(0, rest.find('.'));
-    if (names.empty() || names.back() != name) names.push_back(name);
+    auto same = std::find_if(found.begin(), found.end(), [&](const auto& f) { return f.second == name; });
+    if (same == found.end()) {
+      found.emplace_back(it->second.order, name);
+    } else {
+      same->first = std::min(same->first, it->second.order);
+    }
   }
-  names.erase(std::unique(names.begin(), names.end()), names.end());
+  std::sort(found.begin(), found.end());
+  std::vector<std::string> names;
+  for (auto& f : found) names.push_back(f.second);
   return names;
 }
 

@@ -21,6 +21,7 @@ struct ConfigValue {
   std::vector<std::string> items;  // sequence items (a scalar is a one-item list)
   bool is_sequence = false;
   std::string origin;              // "path:line" or "command line"
+  long order = 0;                  // first appearance, so tables keep document order
 };
 
 class Config {
@@ -31,7 +32,8 @@ class Config {
   void override_with(const std::vector<std::string>& assignments);
 
   const ConfigValue* find(const std::string& key) const;
-  // Names directly under `prefix` ("tables.models" -> {"llama31_8b_bf16", ...}).
+  // Names directly under `prefix` ("tables.models" -> {"llama31_8b_bf16", ...}),
+  // in the order they first appear in the files.
   std::vector<std::string> children(const std::string& prefix) const;
   const std::map<std::string, ConfigValue>& entries() const { return entries_; }
   const std::string& path() const { return path_; }
@@ -39,7 +41,9 @@ class Config {
 
  private:
   void load_file(const std::string& path, int depth);
+  void put(const std::string& key, ConfigValue v);
   std::map<std::string, ConfigValue> entries_;
+  long next_order_ = 0;
   std::string path_;
 };
 

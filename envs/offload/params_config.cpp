@@ -175,8 +175,12 @@ OffloadParams read_offload_params(ConfigReader& r) {
     share_sum += p.device[k].share;
   }
   if (std::fabs(share_sum - 1.f) > 1e-4f) {
-    throw UsageError(fmt::format("{}: tables.devices.*.share sum to {:g}, must sum to 1",
-                                 origin(r, "tables.devices." + devices.names[0] + ".share"), share_sum));
+    std::string parts;
+    for (int k = 0; k < p.num_device_kinds; ++k) {
+      parts += fmt::format("{}{} {:g}", k ? ", " : "", devices.names[k], p.device[k].share);
+    }
+    throw UsageError(fmt::format("{}: tables.devices.*.share sum to {:g} ({}), must sum to 1",
+                                 origin(r, "tables.devices." + devices.names[0] + ".share"), share_sum, parts));
   }
 
   const int server_row = find_row(r, models, "env.server.model", server_model);
