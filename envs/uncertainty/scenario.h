@@ -1,0 +1,58 @@
+// The `uncertainty` scenario as ScenarioEnv sees it (envs/scenario_env.h).
+#pragma once
+
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "envs/uncertainty/baselines.h"
+#include "envs/uncertainty/step.h"
+
+namespace mecrl::uncertainty {
+
+struct UncertaintyScenario {
+  using Params = UncertaintyParams;
+  using State = UncertaintyState;
+  using Events = UncertaintyEvents;
+  static constexpr const char* kName = "uncertainty";
+
+  // U = N users, F = num_features(M), A = M + 1 actions, C = 1 cost, I = 5 info.
+  static EnvDims dims(const Params& p, int num_envs) {
+    return EnvDims{num_envs, p.num_users, num_features(p.num_servers), p.num_servers + 1, kNumCosts,
+                   kEpisodeInfo};
+  }
+  static SoaLayout layout(const Params& p, int num_envs) {
+    return SoaLayout{num_envs, p.num_users, p.num_servers, false};
+  }
+  template <class Arena>
+  static void visit_events(Events& ev, Arena& a, const Params& p, int num_envs) {
+    ev.visit(a, num_envs, p.num_users);
+  }
+
+  MECRL_HD static void reset(const Params& p, const State& s, const StepBuffers& out, int e) {
+    reset_env(p, s, out, e);
+  }
+  MECRL_HD static void step(const Params& p, const State& s, const int32_t* actions, const StepBuffers& out,
+                            const Events& ev, int e) {
+    step_env(p, s, actions, out, ev, e);
+  }
+  MECRL_HD static void act(int policy, const Params& p, const State& s, int e, int32_t* actions) {
+    baseline_actions(static_cast<Baseline>(policy), p, s, e, actions);
+  }
+
+  static std::vector<std::string> cost_names() { return {"accuracy"}; }
+  static std::vector<std::string> info_names() {
+    return std::vector<std::string>(kEpisodeInfoNames, kEpisodeInfoNames + kEpisodeInfo);
+  }
+  // In the order of enum Baseline.
+  static std::vector<std::string> baseline_names() { return {"local", "edge", "goa", "dmin", "random"}; }
+  static int baseline_id(const std::string& name) {
+    const auto names = baseline_names();
+    for (size_t k = 0; k < names.size(); ++k) {
+      if (names[k] == name) return static_cast<int>(k);
+    }
+    throw std::invalid_argument("unknown uncertainty baseline '" + name + "'");
+  }
+};
+
+}  // namespace mecrl::uncertainty
