@@ -1,37 +1,80 @@
-// mecrl eval: run a policy over a batch of episodes and report spec §8.
+// mecrl eval: run a policy (a scenario baseline or a trained checkpoint)
+// over a batch of episodes and report the scenario's metrics.
 #include <algorithm>
+#include <filesystem>
 #include <iostream>
 
+#include "agents/api.h"
 #include "apps/commands.h"
+#include "apps/env_factory.h"
 #include "apps/scenario_config.h"
 #include "core/error.h"
+#include "envs/episode_returns.h"
 #include "envs/offload/evaluate.h"
 #include "envs/offload/params_config.h"
 #include "envs/offload/scenario.h"
+#include "envs/uncertainty/evaluate.h"
+#include "envs/uncertainty/params_config.h"
+#include "envs/uncertainty/scenario.h"
 
 namespace mecrl::app {
+
+ActFn resolve_policy(const std::string& policy, const std::vector<std::string>& baselines, const std::string& origin) {
+  if (std::find(baselines.begin(), baselines.end(), policy) != baselines.end()) {
+    return [policy](VecEnv& env, int32_t* a) { env.act_baseline(policy, a); };
+  }
+  if (std::filesystem::exists(policy)) return agents::load_policy(policy, /*deterministic=*/true);
+  std::string list;
+  for (const auto& n : baselines) list += (list.empty() ? "" : ", ") + n;
+  throw UsageError(origin + " '" + policy + "' is not a baseline (" + list + ") nor a checkpoint directory");
+}
+
+namespace {
+
+void print(const Report& rep, bool json) {
+  if (json) {
+    print_report_json(std::cout, rep);
+  } else {
+    print_report_table(std::cout, rep);
+  }
+}
+
+void allow_training_keys(ConfigReader& r) {
+  for (const char* p : {"train.", "ppo.", "wm.", "lagrangian.", "resume"}) r.allow_prefix(p);
+}
+
+}  // namespace
 
 int run_eval(const EvalArgs& args) {
   const Config cfg = load_config(args.config, args.overrides);
   ConfigReader r(cfg);
-  read_scenario(r);
-  const offload::OffloadParams params = offload::read_offload_params(r);
-  offload::EvalSettings settings = offload::read_eval_settings(r);
-  for (const char* p : {"agent.", "train.", "ppo.", "wm.", "lagrangian."}) r.allow_prefix(p);
-  r.finish();
-  if (args.episodes > 0) settings.episodes = args.episodes;
-
-  const auto names = offload::OffloadScenario::baseline_names();
-  if (std::find(names.begin(), names.end(), args.policy) == names.end()) {
-    std::string list;
-    for (const auto& n : names) list += (list.empty() ? "" : ", ") + n;
-    throw UsageError("--policy '" + args.policy + "' is not a baseline (" + list + ") nor a checkpoint directory");
-  }
-  const Report rep = offload::evaluate(params, settings, args.policy, offload::baseline_policy(args.policy));
-  if (args.json) {
-    print_report_json(std::cout, rep);
+  const std::string scenario = read_scenario(r);
+  if (scenario == "uncertainty") {
+    const uncertainty::UncertaintyParams params = uncertainty::read_uncertainty_params(r);
+    uncertainty::EvalSettings settings = uncertainty::read_eval_settings(r);
+    allow_training_keys(r);
+    r.finish();
+    if (args.episodes > 0) settings.episodes = args.episodes;
+    const ActFn act = resolve_policy(args.policy, uncertainty::UncertaintyScenario::baseline_names());
+    print(uncertainty::evaluate_uncertainty(params, settings, args.policy, act), args.json);
+  } else if (scenario == "offload") {
+    const offload::OffloadParams params = offload::read_offload_params(r);
+    offload::EvalSettings settings = offload::read_eval_settings(r);
+    allow_training_keys(r);
+    r.finish();
+    if (args.episodes > 0) settings.episodes = args.episodes;
+    const ActFn act = resolve_policy(args.policy, offload::OffloadScenario::baseline_names());
+    print(offload::evaluate(params, settings, args.policy, act), args.json);
   } else {
-    print_report_table(std::cout, rep);
+    const EnvFactory f = read_env_factory_for(scenario, r);
+    int episodes = 100;
+    r.get("eval.episodes", episodes, 1, 1 << 20, "episodes to average over");
+    allow_training_keys(r);
+    r.finish();
+    if (args.episodes > 0) episodes = args.episodes;
+    auto env = f.make(std::min(episodes, 64), Device::Cpu, 0);
+    const ActFn act = resolve_policy(args.policy, env->baseline_names());
+    print(evaluate_returns(*env, act, episodes, args.policy), args.json);
   }
   return 0;
 }

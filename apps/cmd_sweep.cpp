@@ -8,6 +8,7 @@
 #include "apps/commands.h"
 #include "apps/scenario_config.h"
 #include "core/error.h"
+#include "envs/uncertainty/scenario.h"
 #include "envs/uncertainty/sweep.h"
 
 namespace mecrl::app {
@@ -31,6 +32,9 @@ int run_sweep(const SweepArgs& args) {
   req.read_other = [](ConfigReader& r) {
     read_scenario(r);
     for (const char* p : {"agent.", "train.", "ppo.", "wm.", "lagrangian."}) r.allow_prefix(p);
+  };
+  req.resolve = [](const std::string& pol) {
+    return resolve_policy(pol, uncertainty::UncertaintyScenario::baseline_names(), "--policies");
   };
   const auto rows = uncertainty::sweep_uncertainty(req, std::cerr);
 

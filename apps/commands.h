@@ -4,6 +4,12 @@
 #include <string>
 #include <vector>
 
+#include "envs/vec_env.h"
+
+namespace mecrl {
+class ConfigReader;
+}
+
 namespace mecrl::app {
 
 struct CommonArgs {
@@ -17,8 +23,21 @@ struct EvalArgs : CommonArgs {
   int episodes = -1;  // -1: eval.episodes from the config
 };
 
+struct SweepArgs : CommonArgs {
+  std::vector<std::string> policies;  // --policies a,b,c
+  std::vector<std::string> sets;      // --set KEY=V1,V2 (repeatable)
+  std::string out;                    // --out FILE.csv
+  int episodes = -1;                  // -1: eval.episodes from the config
+};
+
 int run_eval(const EvalArgs& args);
+int run_train(const CommonArgs& args);
+int run_sweep(const SweepArgs& args);
 int run_config(const CommonArgs& args, bool as_yaml);
 int run_bench(const std::vector<std::string>& passthrough);
+
+// A baseline name or a checkpoint directory -> a policy (cmd_eval.cpp).
+ActFn resolve_policy(const std::string& policy, const std::vector<std::string>& baselines,
+                     const std::string& origin = "--policy");
 
 }  // namespace mecrl::app

@@ -1,7 +1,9 @@
 // ./mecrl — one command line for evaluating, training, benchmarking and
 // exporting. Reading order for a newcomer: README.md "Code walkthrough".
 //   provides: eval     apps/cmd_eval.cpp    (baselines and trained policies, spec §8 metrics)
+//             train    apps/cmd_train.cpp   (PPO, PPO-Lagrangian, world-model PPO into runs/<name>/)
 //             config   apps/cmd_config.cpp  (every key, its value, range and origin)
+//             sweep    apps/cmd_sweep.cpp   (baselines over a grid of config values, CSV)
 //             bench    apps/cmd_bench.cpp   (Google Benchmark suites in bench/)
 #include <CLI/CLI.hpp>
 
@@ -30,10 +32,28 @@ int main(int argc, char** argv) {
   auto* c_eval = app.add_subcommand("eval", "evaluate a policy and print the metrics of spec §8");
   add_common(c_eval, eval);
   c_eval->add_option("-p,--policy", eval.policy,
-                     "baseline name (local, offload, random, complexity, greedy, goa) or a checkpoint")
+                     "baseline name (offload: local, offload, random, complexity, greedy, goa; "
+                     "uncertainty: local, edge, goa, dmin, random) or a checkpoint")
       ->required();
   c_eval->add_option("-e,--episodes", eval.episodes, "episodes (envs in one batch); default eval.episodes");
   c_eval->add_flag("--json", eval.json, "print one JSON object instead of the table");
+
+  mecrl::app::SweepArgs sweep;
+  auto* c_sweep = app.add_subcommand(
+      "sweep", "evaluate baselines over a grid of config values (uncertainty scenario), one CSV row per point");
+  add_common(c_sweep, sweep);
+  c_sweep->add_option("--policies", sweep.policies, "comma list of baselines (goa,dmin,random,local,edge)")
+      ->required()
+      ->delimiter(',')
+      ->allow_extra_args(false);
+  c_sweep->add_option("--set", sweep.sets, "KEY=V1,V2,... one grid axis (repeatable; grid = Cartesian product)")
+      ->allow_extra_args(false);
+  c_sweep->add_option("-o,--out", sweep.out, "CSV file to write (atomically)")->required();
+  c_sweep->add_option("-e,--episodes", sweep.episodes, "snapshots per point; default eval.episodes");
+
+  mecrl::app::CommonArgs train;
+  auto* c_train = app.add_subcommand("train", "train a policy (resume=runs/<dir> to continue a run)");
+  add_common(c_train, train);
 
   mecrl::app::CommonArgs cfg;
   bool as_yaml = false;
@@ -63,7 +83,9 @@ int main(int argc, char** argv) {
 
   try {
     if (*c_eval) return mecrl::app::run_eval(eval);
+    if (*c_train) return mecrl::app::run_train(train);
     if (*c_cfg) return mecrl::app::run_config(cfg, as_yaml);
+    if (*c_sweep) return mecrl::app::run_sweep(sweep);
     if (*c_bench) return mecrl::app::run_bench(c_bench->remaining());
     std::cerr << "mecrl: `test` is run by the ./mecrl launcher in the repository root\n";
     return 2;

@@ -10,7 +10,7 @@ Config load_config(const std::string& path, const std::vector<std::string>& over
 
 std::string read_scenario(ConfigReader& r) {
   std::string scenario = "offload";
-  r.get("env.scenario", scenario, {"offload"}, "which simulator this config describes");
+  r.get("env.scenario", scenario, {"offload", "uncertainty", "cartpole"}, "which simulator this config describes");
   return scenario;
 }
 

@@ -218,20 +218,29 @@ void ConfigReader::fail(const std::string& key, const ConfigValue& v, const std:
 
 void ConfigReader::record(const std::string& key, const std::string& value, const std::string& allowed,
                           const std::string& doc, const ConfigValue* from) {
+  for (const auto& k : resolved_) {
+    if (k.key == key) return;
+  }
   resolved_.push_back(ResolvedKey{key, value, allowed, doc, from ? from->origin : "default"});
 }
 
-void ConfigReader::get(const std::string& key, int& v, int lo, int hi, const std::string& doc) {
+void ConfigReader::get(const std::string& key, long long& v, long long lo, long long hi, const std::string& doc) {
   const std::string allowed = fmt::format("integer in [{}, {}]", lo, hi);
   if (const ConfigValue* cv = take(key)) {
     long long x = 0;
     if (cv->is_sequence || !parse_int64(cv->text, x)) fail(key, *cv, fmt::format("is not an integer (allowed: {}; {})", allowed, doc));
     if (x < lo || x > hi) fail(key, *cv, fmt::format("is outside [{}, {}] ({})", lo, hi, doc));
-    v = static_cast<int>(x);
+    v = x;
     record(key, std::to_string(v), allowed, doc, cv);
   } else {
     record(key, std::to_string(v), allowed, doc, nullptr);
   }
+}
+
+void ConfigReader::get(const std::string& key, int& v, int lo, int hi, const std::string& doc) {
+  long long x = v;
+  get(key, x, lo, hi, doc);
+  v = static_cast<int>(x);
 }
 
 void ConfigReader::get(const std::string& key, uint64_t& v, const std::string& doc) {

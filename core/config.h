@@ -57,6 +57,7 @@ class ConfigReader {
   explicit ConfigReader(const Config& cfg) : cfg_(cfg) {}
 
   void get(const std::string& key, int& v, int lo, int hi, const std::string& doc);
+  void get(const std::string& key, long long& v, long long lo, long long hi, const std::string& doc);
   void get(const std::string& key, uint64_t& v, const std::string& doc);
   void get(const std::string& key, float& v, double lo, double hi, const std::string& doc);
   void get(const std::string& key, double& v, double lo, double hi, const std::string& doc);

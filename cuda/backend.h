@@ -13,6 +13,12 @@
 namespace mecrl::offload {
 struct OffloadParams;
 }
+namespace mecrl::uncertainty {
+struct UncertaintyParams;
+}
+namespace mecrl::cartpole {
+struct CartPoleParams;
+}
 
 namespace mecrl::cuda {
 
@@ -22,6 +28,10 @@ int device_count();
 std::string device_name(int device = 0);
 
 std::unique_ptr<VecEnv> make_offload_env(const offload::OffloadParams& p, int num_envs, bool with_events = false);
+std::unique_ptr<VecEnv> make_uncertainty_env(const uncertainty::UncertaintyParams& p, int num_envs,
+                                             bool with_events = false);
+
+std::unique_ptr<VecEnv> make_cartpole_env(const cartpole::CartPoleParams& p, int num_envs);
 
 // Synchronous copies between host and device memory, for tests and tools.
 void copy_to_host(void* dst, const void* src, size_t bytes);

@@ -15,6 +15,8 @@ bool built_with_cuda() { return false; }
 int device_count() { return 0; }
 std::string device_name(int) { return "none"; }
 std::unique_ptr<VecEnv> make_offload_env(const offload::OffloadParams&, int, bool) { unavailable(); }
+std::unique_ptr<VecEnv> make_uncertainty_env(const uncertainty::UncertaintyParams&, int, bool) { unavailable(); }
+std::unique_ptr<VecEnv> make_cartpole_env(const cartpole::CartPoleParams&, int) { unavailable(); }
 void copy_to_host(void*, const void*, size_t) { unavailable(); }
 void copy_to_device(void*, const void*, size_t) { unavailable(); }
 void* device_alloc(size_t) { unavailable(); }

@@ -36,7 +36,7 @@ struct StepFn {
 };
 
 template <class Sc>
-struct ActFn {
+struct BaselineFn {
   typename Sc::Params p;
   typename Sc::State s;
   int policy;
@@ -83,19 +83,24 @@ class ScenarioEnv final : public VecEnv {
   std::vector<std::string> info_names() const override { return Sc::info_names(); }
   std::vector<std::string> baseline_names() const override { return Sc::baseline_names(); }
   void act_baseline(const std::string& name, int32_t* actions) override {
-    exec_.for_each(dims_.num_envs, ActFn<Sc>{p_, state_, Sc::baseline_id(name), actions});
+    exec_.for_each(dims_.num_envs, BaselineFn<Sc>{p_, state_, Sc::baseline_id(name), actions});
   }
+  // State and step buffers (the current observation belongs to the state a
+  // resumed run continues from).
   std::vector<uint8_t> save_state() const override {
-    std::vector<uint8_t> bytes(state_bytes_);
+    std::vector<uint8_t> bytes(state_bytes_ + buf_bytes_);
     exec_.to_host(bytes.data(), state_mem_, state_bytes_);
+    exec_.to_host(bytes.data() + state_bytes_, buf_mem_, buf_bytes_);
     return bytes;
   }
   void load_state(const std::vector<uint8_t>& bytes) override {
-    if (bytes.size() != state_bytes_) {
+    if (bytes.size() != state_bytes_ + buf_bytes_) {
       throw std::runtime_error("env state has " + std::to_string(bytes.size()) + " bytes, expected " +
-                               std::to_string(state_bytes_) + " (different scenario, size or backend layout)");
+                               std::to_string(state_bytes_ + buf_bytes_) +
+                               " (different scenario, size or backend layout)");
     }
     exec_.from_host(state_mem_, bytes.data(), state_bytes_);
+    exec_.from_host(buf_mem_, bytes.data() + state_bytes_, buf_bytes_);
   }
   void set_stream(void* stream) override { exec_.set_stream(stream); }
 

@@ -7,6 +7,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -45,5 +46,9 @@ class VecEnv {
   // CUDA stream (cudaStream_t) to launch on; ignored by the CPU backend.
   virtual void set_stream(void* /*stream*/) {}
 };
+
+// A policy as evaluation sees it: fill actions [E, U] (on env.device()) for
+// the env's current observation.
+using ActFn = std::function<void(VecEnv& env, int32_t* actions)>;
 
 }  // namespace mecrl

@@ -23,8 +23,7 @@ struct EvalSettings {
 
 EvalSettings read_eval_settings(ConfigReader& r);
 
-// Fills actions [E, N] for the current observation of `env`.
-using ActFn = std::function<void(VecEnv& env, int32_t* actions)>;
+using mecrl::ActFn;
 
 // Runs `act` on settings.episodes fresh episodes (CPU backend) and reports.
 Report evaluate(const OffloadParams& params, const EvalSettings& settings, const std::string& policy_name,

@@ -123,7 +123,15 @@ SweepAxis parse_sweep_axis(const std::string& text) {
 
 std::vector<SweepRow> sweep_uncertainty(const SweepRequest& req, std::ostream& log) {
   if (req.policies.empty()) throw UsageError("--policies: give at least one policy");
-  for (const auto& pol : req.policies) check_baseline_name(pol, "--policies");
+  std::vector<ActFn> acts;
+  for (const auto& pol : req.policies) {
+    if (req.resolve) {
+      acts.push_back(req.resolve(pol));
+    } else {
+      check_baseline_name(pol, "--policies");
+      acts.push_back(baseline_policy(pol));
+    }
+  }
   std::set<std::string> keys;
   for (const auto& ax : req.axes) {
     if (!keys.insert(ax.key).second) throw UsageError(fmt::format("{}: key '{}' is set twice", ax.origin, ax.key));
@@ -138,8 +146,9 @@ std::vector<SweepRow> sweep_uncertainty(const SweepRequest& req, std::ostream& l
   std::vector<SweepRow> rows;
   const size_t total = points.size() * req.policies.size();
   for (const Point& pt : points) {
-    for (const auto& pol : req.policies) {
-      SweepRow row{pt.assignments, pol, evaluate_uncertainty(pt.params, pt.settings, pol, baseline_policy(pol))};
+    for (size_t k = 0; k < req.policies.size(); ++k) {
+      const std::string& pol = req.policies[k];
+      SweepRow row{pt.assignments, pol, evaluate_uncertainty(pt.params, pt.settings, pol, acts[k])};
       std::string where;
       for (const auto& [k, v] : pt.assignments) where += fmt::format("{}={} ", k, v);
       log << fmt::format("[{}/{}] {}policy={}: delay {:.3f} ms, accuracy {:.2f} %, offload {:.3f}\n",

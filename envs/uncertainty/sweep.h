@@ -10,6 +10,7 @@
 
 #include "core/config.h"
 #include "core/report.h"
+#include "envs/vec_env.h"
 
 namespace mecrl::uncertainty {
 
@@ -25,13 +26,16 @@ SweepAxis parse_sweep_axis(const std::string& text);
 
 struct SweepRequest {
   Config base;                        // config file with its plain key=value overrides
-  std::vector<std::string> policies;  // baseline names
+  std::vector<std::string> policies;  // baseline names (or whatever `resolve` accepts)
   std::vector<SweepAxis> axes;        // the grid: first axis varies slowest
   int episodes = -1;                  // snapshots per point (-1: eval.episodes)
   std::string out_csv;                // written atomically (temp file, then rename)
   // Reads the keys the caller owns (env.scenario, agent.* prefixes, ...)
   // before the unknown-key check of each point.
   std::function<void(ConfigReader&)> read_other;
+  // Turns a policy name into an ActFn (UsageError if unknown). Default: the
+  // scenario's baselines only; the CLI adds trained checkpoints.
+  std::function<ActFn(const std::string&)> resolve;
 };
 
 struct SweepRow {

@@ -1,0 +1,105 @@
+#include "agents/agent_config.h"
+
+#include <fmt/format.h>
+
+#include "core/error.h"
+
+namespace mecrl::agents {
+namespace {
+
+std::vector<float> read_floats(ConfigReader& r, const std::string& key, int n, float fallback, double lo,
+                               double hi, const std::string& doc) {
+  std::vector<std::string> items;
+  r.get_list(key, items, doc);
+  std::vector<float> out(n, fallback);
+  if (items.empty()) return out;
+  const ConfigValue* cv = r.config().find(key);
+  const std::string where = cv ? cv->origin : "default";
+  if (static_cast<int>(items.size()) != n && items.size() != 1) {
+    throw UsageError(fmt::format("{}: {} has {} values, expected 1 or {} (one per cost)", where, key, items.size(), n));
+  }
+  for (int k = 0; k < n; ++k) {
+    const std::string& s = items[items.size() == 1 ? 0 : k];
+    char* end = nullptr;
+    const double v = std::strtod(s.c_str(), &end);
+    if (end != s.c_str() + s.size() || s.empty() || v < lo || v > hi) {
+      throw UsageError(fmt::format("{}: {} = '{}' is outside [{:g}, {:g}] ({})", where, key, s, lo, hi, doc));
+    }
+    out[k] = static_cast<float>(v);
+  }
+  return out;
+}
+
+}  // namespace
+
+AgentConfig read_agent_config(ConfigReader& r, int num_costs) {
+  AgentConfig c;
+  PpoConfig& p = c.ppo;
+  r.get("seed", c.seed, "run seed");
+  r.get_positive("ppo.lr", p.lr, 1, "Adam learning rate");
+  r.get("ppo.anneal_lr", p.anneal_lr, "linear learning-rate decay to 0");
+  r.get_positive("ppo.adam_eps", p.adam_eps, 1, "Adam epsilon");
+  r.get("ppo.gamma", p.gamma, 0, 1, "discount per step");
+  r.get("ppo.gae_lambda", p.gae_lambda, 0, 1, "GAE lambda");
+  r.get("ppo.num_minibatches", p.num_minibatches, 1, 1 << 16, "minibatches per epoch");
+  r.get("ppo.update_epochs", p.update_epochs, 1, 1000, "epochs over each rollout");
+  r.get("ppo.norm_adv", p.norm_adv, "normalise advantages per minibatch");
+  r.get("ppo.clip_coef", p.clip_coef, 0, 10, "surrogate clipping epsilon");
+  r.get("ppo.clip_vloss", p.clip_vloss, "clip the value loss like the policy ratio");
+  r.get("ppo.ent_coef", p.ent_coef, 0, 10, "entropy bonus coefficient");
+  r.get("ppo.vf_coef", p.vf_coef, 0, 100, "value loss coefficient");
+  r.get_positive("ppo.max_grad_norm", p.max_grad_norm, 1e6, "global gradient-norm clip");
+  r.get("ppo.target_kl", p.target_kl, 0, 10, "stop the epochs when approx KL exceeds it (0 = never)");
+  r.get("ppo.hidden", p.hidden, 4, 4096, "MLP hidden width");
+  r.get("ppo.critic", p.critic, {"user", "cell"}, "value per user, or per cell pooled over users");
+  r.get("ppo.reward", p.reward, {"team", "own", "mix"}, "reward each user learns from");
+  r.get("ppo.reward_mix", p.reward_mix, 0, 1, "mix: (1 - beta) own + beta team");
+  r.get("ppo.norm_obs", p.norm_obs, "running observation normalisation (Welford, clip 10)");
+  r.get("ppo.norm_reward", p.norm_reward, "scale rewards and costs by the std of their discounted return");
+  if (p.critic == "cell" && p.reward != "team") {
+    const ConfigValue* cv = r.config().find("ppo.reward");
+    throw UsageError(fmt::format("{}: ppo.reward = '{}' needs ppo.critic = user (a cell critic has one value per cell)",
+                                 cv ? cv->origin : "default", p.reward));
+  }
+
+  LagrangianConfig& l = c.lag;
+  r.get("lagrangian.mode", l.mode, {"none", "lagrangian", "penalty"},
+        "constraints: ignored, Lagrange multipliers (dual ascent), or fixed penalties");
+  r.get("lagrangian.lr", l.lr, 0, 100, "dual ascent step on the normalised violation");
+  l.lambda_init = read_floats(r, "lagrangian.lambda_init", num_costs, 0.f, 0, 1e6, "initial multipliers, one per cost");
+  l.limits = read_floats(r, "lagrangian.limits", num_costs, 0.f, -1e6, 1e6, "constraint thresholds d_c (E[cost] <= d_c)");
+
+  WorldModelConfig& w = c.wm;
+  r.get("wm.enabled", w.enabled, "world-model PPO: learned GRU model for MVE targets and imagination");
+  r.get("wm.hidden", w.hidden, 8, 4096, "GRU state size");
+  r.get("wm.window", w.window, 2, 1024, "truncated BPTT window L");
+  r.get("wm.replay_rollouts", w.replay_rollouts, 1, 1000, "rollouts kept in the FIFO replay");
+  r.get("wm.batch_windows", w.batch_windows, 1, 1 << 20, "sequences per model update");
+  r.get("wm.updates", w.updates, 0, 1000, "model updates per iteration");
+  r.get_positive("wm.lr", w.lr, 1, "model learning rate");
+  r.get("wm.horizon", w.horizon, 1, 64, "imagination / MVE horizon H");
+  r.get("wm.mve_beta", w.mve_beta, 0, 1, "weight of the MVE target in the critic target");
+  r.get("wm.imagine_cells", w.imagine_cells, 1, 1 << 20, "start states (cells) imagined per iteration");
+  r.get("wm.imagine_weight", w.imagine_weight, 0, 10, "weight of imagined samples in the PPO loss");
+  r.get_positive("wm.gate_threshold", w.gate_threshold, 1e6, "max normalised validation MSE to use the model");
+  r.get("wm.warmup_iterations", w.warmup_iterations, 0, 1 << 20, "iterations of plain PPO before the model is used");
+
+  TrainConfig& t = c.train;
+  r.get("train.total_steps", t.total_steps, 1, 1ll << 50, "env steps (cell-slots) to train for");
+  r.get("train.num_envs", t.num_envs, 1, 1 << 22, "parallel envs");
+  r.get("train.rollout_steps", t.rollout_steps, 1, 1 << 16, "steps per env per iteration");
+  r.get("train.device", t.device, {"auto", "cpu", "cuda"}, "auto = cuda when a GPU is present");
+  r.get("threads", t.threads, 0, 1024, "CPU threads (0 = all cores)");
+  r.get("train.checkpoint_every", t.checkpoint_every, 1, 1 << 20, "iterations between checkpoints");
+  r.get("train.runs_dir", t.runs_dir, {}, "where run directories are created");
+  r.get("train.name", t.name, {}, "run name prefix (default <scenario>__<agent>)");
+  r.get("resume", t.resume, {}, "run directory to continue from its last checkpoint");
+  if (w.enabled && t.rollout_steps < w.window) {
+    const ConfigValue* cv = r.config().find("wm.window");
+    throw UsageError(fmt::format("{}: wm.window = {} exceeds train.rollout_steps = {}", cv ? cv->origin : "default",
+                                 w.window, t.rollout_steps));
+  }
+  return c;
+}
+
+}  // namespace mecrl::agents

@@ -1,0 +1,82 @@
+// Hyperparameters of the learners, with CleanRL's PPO defaults
+// (configs/ppo.yaml repeats them for reading). Every field is a config key;
+// ranges and doc lines are in agent_config.cpp.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "core/config.h"
+
+namespace mecrl::agents {
+
+struct PpoConfig {
+  float lr = 2.5e-4f;          // Adam step size
+  bool anneal_lr = true;       // linear decay to 0 over the run
+  float adam_eps = 1e-5f;
+  float gamma = 0.99f;
+  float gae_lambda = 0.95f;
+  int num_minibatches = 4;
+  int update_epochs = 4;
+  bool norm_adv = true;        // per-minibatch advantage normalisation
+  float clip_coef = 0.2f;
+  bool clip_vloss = true;
+  float ent_coef = 0.01f;
+  float vf_coef = 0.5f;
+  float max_grad_norm = 0.5f;
+  float target_kl = 0.f;       // 0 = no early stop
+  int hidden = 64;             // MLP width
+  std::string critic = "user"; // user: V per user; cell: pooled over the cell's users
+  std::string reward = "team"; // team | own | mix
+  float reward_mix = 0.5f;     // mix: (1 - beta) own + beta team
+  bool norm_obs = false;       // running mean/std (Welford), clipped to +/-10
+  bool norm_reward = false;    // divide by running std of the discounted return
+};
+
+struct LagrangianConfig {
+  std::string mode = "none";        // none | lagrangian | penalty
+  float lr = 0.05f;                 // dual step on the normalised violation
+  std::vector<float> lambda_init;   // one per cost (default 0)
+  std::vector<float> limits;        // d_c, one per cost (default 0)
+};
+
+struct WorldModelConfig {
+  bool enabled = false;
+  int hidden = 256;            // GRU state h_t
+  int window = 16;             // truncated BPTT length L
+  int replay_rollouts = 4;     // FIFO of recent rollouts (the fresh one included)
+  int batch_windows = 256;     // sequences per model update
+  int updates = 4;             // model updates per iteration
+  float lr = 1e-3f;
+  int horizon = 3;             // H: MVE and imagination depth
+  float mve_beta = 0.5f;       // critic target (1 - beta) V_gae + beta V_mve
+  int imagine_cells = 16;      // K start states (cells) per iteration
+  float imagine_weight = 0.5f; // w_im of imagined samples in the PPO loss
+  float gate_threshold = 0.5f; // max validation error (normalised MSE) to use the model
+  int warmup_iterations = 2;   // plain PPO until the model has seen this many rollouts
+};
+
+struct TrainConfig {
+  long long total_steps = 500000;  // env steps (cell-slots)
+  int num_envs = 4;
+  int rollout_steps = 128;         // T per iteration
+  std::string device = "auto";     // auto | cpu | cuda
+  int threads = 0;                 // CPU threads for torch and env (0 = all cores)
+  int checkpoint_every = 10;       // iterations
+  std::string runs_dir = "runs";
+  std::string name;                // run name prefix (default: <scenario>__<agent>)
+  std::string resume;              // run directory to continue
+};
+
+struct AgentConfig {
+  PpoConfig ppo;
+  LagrangianConfig lag;
+  WorldModelConfig wm;
+  TrainConfig train;
+  uint64_t seed = 1;
+};
+
+// Reads agent.*, ppo.*, lagrangian.*, wm.*, train.* (num_costs sizes the lists).
+AgentConfig read_agent_config(ConfigReader& r, int num_costs);
+
+}  // namespace mecrl::agents

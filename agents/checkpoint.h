@@ -1,0 +1,51 @@
+// Checkpoints: a directory `checkpoints/last/` replaced atomically (written
+// to a temporary directory, then renamed into place), holding
+//   model.safetensors   every module's parameters and buffers, by name
+//   optimizer.pt        LibTorch-serialised optimiser states
+//   env_state.bin       the simulator state (for an exact resume)
+//   extra.safetensors   any other tensors (world-model replay)
+//   trainer.json        counters, the policy spec, a manifest of sizes and
+//                       CRC32C of every file (so truncation and corruption
+//                       are caught with a clear message, never a crash)
+#pragma once
+
+#include <map>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+#include <torch/torch.h>
+
+#include "agents/policy.h"
+#include "core/safetensors.h"
+
+namespace mecrl::agents {
+
+struct CheckpointData {
+  std::map<std::string, TensorBlob> model;   // "policy.actor.0.weight", ...
+  std::map<std::string, TensorBlob> extra;
+  std::map<std::string, std::string> optimizers;  // name -> serialized bytes
+  std::string env_state;
+  nlohmann::json trainer;  // free-form counters; "policy_spec" is required for eval
+};
+
+// Writes `data` to <dir> atomically (tmp sibling directory + rename).
+void save_checkpoint(const std::string& dir, const CheckpointData& data);
+// Reads and verifies a checkpoint directory; throws UsageError naming the
+// directory and the problem if anything is missing, truncated or corrupt.
+CheckpointData load_checkpoint(const std::string& dir);
+
+// Module <-> named tensors.
+void add_module_tensors(std::map<std::string, TensorBlob>& out, const torch::nn::Module& m, const std::string& prefix);
+void load_module_tensors(torch::nn::Module& m, const std::map<std::string, TensorBlob>& in, const std::string& prefix,
+                         const std::string& origin);
+TensorBlob to_blob(const torch::Tensor& t);
+torch::Tensor from_blob_copy(const TensorBlob& b);
+
+std::string serialize_optimizer(torch::optim::Optimizer& opt);
+void deserialize_optimizer(torch::optim::Optimizer& opt, const std::string& bytes);
+
+nlohmann::json spec_to_json(const PolicySpec& s);
+PolicySpec spec_from_json(const nlohmann::json& j, const std::string& origin);
+
+}  // namespace mecrl::agents

@@ -1,0 +1,26 @@
+// Generalised advantage estimation over a rollout, vectorised over columns
+// (envs x value-users x heads) and looped backwards over time: T small
+// kernels, no host synchronisation.
+//
+// Autoreset is SAME_STEP: after acting at t, terminated[t] means no
+// bootstrap; truncated[t] means bootstrap from V(final_obs_t), given in
+// trunc_value[t]; otherwise bootstrap from values[t + 1] (values[T] is the
+// value of the observation after the rollout, `last_value`).
+#pragma once
+
+#include <torch/torch.h>
+
+namespace mecrl::agents {
+
+struct GaeResult {
+  torch::Tensor advantages;  // [T, ...]
+  torch::Tensor returns;     // advantages + values
+};
+
+// rewards, values, trunc_value: [T, C...]; last_value: [C...];
+// terminated, truncated: [T, E] bool, broadcast over the trailing dims.
+GaeResult compute_gae(const torch::Tensor& rewards, const torch::Tensor& values, const torch::Tensor& last_value,
+                      const torch::Tensor& terminated, const torch::Tensor& truncated,
+                      const torch::Tensor& trunc_value, double gamma, double lambda);
+
+}  // namespace mecrl::agents

@@ -1,0 +1,33 @@
+// Constraint handling for PPO-Lagrangian (spec agents.md §3): one multiplier
+// per cost, lambda_c >= 0, updated by dual ascent after each iteration;
+// `penalty` mode keeps the multipliers fixed at their initial values.
+#pragma once
+
+#include <torch/torch.h>
+
+#include "agents/agent_config.h"
+#include "agents/running_stats.h"
+
+namespace mecrl::agents {
+
+struct LagrangeImpl : torch::nn::Module {
+  LagrangeImpl(const LagrangianConfig& cfg, int64_t costs);
+
+  bool active() const { return mode != "none" && costs > 0; }
+  // lambda_c <- max(0, lambda_c + lr (J_c - d_c) / sigma_c): J_c is the mean
+  // per-step cost of the iteration, sigma_c the running std of per-step
+  // costs. Dividing by sigma makes one learning rate fit costs whose natural
+  // scales differ by orders of magnitude (energy J vs accuracy shortfall).
+  void update(const torch::Tensor& mean_cost, const torch::Tensor& step_costs);
+  // (A_r - sum_c lambda_c A_c) / (1 + sum_c lambda_c); heads on the last dim.
+  torch::Tensor combine(const torch::Tensor& adv_heads) const;
+
+  torch::Tensor lambda, limits;  // [C] float32 buffers
+  RunningMeanStd cost_stats{nullptr};
+  std::string mode;
+  double lr;
+  int64_t costs;
+};
+TORCH_MODULE(Lagrange);
+
+}  // namespace mecrl::agents

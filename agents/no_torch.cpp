@@ -1,0 +1,18 @@
+// Stand-in for the learners when LibTorch was not found at configure time.
+#include <stdexcept>
+
+#include "agents/api.h"
+
+namespace mecrl::agents {
+namespace {
+[[noreturn]] void unavailable() {
+  throw std::runtime_error("this mecrl was built without LibTorch: install libtorch-dev (./mecrl test does) and rebuild");
+}
+}  // namespace
+
+bool available() { return false; }
+void train(VecEnv&, const AgentConfig&, const std::vector<ResolvedKey>&, const std::string&, bool) { unavailable(); }
+bool is_checkpoint(const std::string&) { return false; }
+ActFn load_policy(const std::string&, bool) { unavailable(); }
+
+}  // namespace mecrl::agents

@@ -1,0 +1,68 @@
+#include "agents/policy.h"
+
+#include <cmath>
+
+namespace mecrl::agents {
+
+torch::nn::Linear init_linear(int64_t in, int64_t out, double gain) {
+  torch::nn::Linear l(in, out);
+  torch::NoGradGuard no_grad;
+  torch::nn::init::orthogonal_(l->weight, gain);
+  torch::nn::init::zeros_(l->bias);
+  return l;
+}
+
+ActorCriticImpl::ActorCriticImpl(const PolicySpec& s) : spec(s) {
+  const double root2 = std::sqrt(2.0);
+  const int64_t f = s.features, h = s.hidden;
+  actor = register_module("actor", torch::nn::Sequential(init_linear(f, h, root2), torch::nn::Tanh(),
+                                                         init_linear(h, h, root2), torch::nn::Tanh(),
+                                                         init_linear(h, s.actions, 0.01)));
+  if (s.critic == "cell") {
+    critic_body = register_module("critic_body", torch::nn::Sequential(init_linear(f, h, root2), torch::nn::Tanh(),
+                                                                       init_linear(h, h, root2), torch::nn::Tanh()));
+    critic_head = register_module("critic_head", torch::nn::Sequential(init_linear(2 * h, h, root2), torch::nn::Tanh(),
+                                                                       init_linear(h, s.value_heads, 1.0)));
+  } else {
+    critic_body = register_module("critic_body", torch::nn::Sequential(init_linear(f, h, root2), torch::nn::Tanh(),
+                                                                       init_linear(h, h, root2), torch::nn::Tanh(),
+                                                                       init_linear(h, s.value_heads, 1.0)));
+  }
+  obs_rms = register_module("obs_rms", RunningMeanStd(f));
+}
+
+torch::Tensor ActorCriticImpl::norm(const torch::Tensor& obs) const {
+  return spec.norm_obs ? obs_rms->normalize(obs) : obs;
+}
+
+torch::Tensor ActorCriticImpl::logits(const torch::Tensor& obs, const torch::Tensor& action_mask) {
+  auto z = actor->forward(norm(obs));
+  if (action_mask.defined()) z = z.masked_fill(action_mask.logical_not(), -1e8);
+  return z;
+}
+
+torch::Tensor ActorCriticImpl::values(const torch::Tensor& obs) {
+  const auto x = norm(obs);  // [B, U, F]
+  if (spec.critic == "cell") {
+    const auto emb = critic_body->forward(x);  // [B, U, H]
+    const auto pooled = torch::cat({emb.mean(1), std::get<0>(emb.max(1))}, -1);
+    return critic_head->forward(pooled).unsqueeze(1);  // [B, 1, K]
+  }
+  return critic_body->forward(x);  // [B, U, K]
+}
+
+torch::Tensor log_prob_of(const torch::Tensor& logits, const torch::Tensor& actions) {
+  return torch::log_softmax(logits, -1).gather(-1, actions.unsqueeze(-1)).squeeze(-1);
+}
+
+torch::Tensor entropy_of(const torch::Tensor& logits) {
+  const auto logp = torch::log_softmax(logits, -1);
+  return -(logp.exp() * logp).sum(-1);
+}
+
+torch::Tensor sample_actions(const torch::Tensor& logits) {
+  const auto u = torch::rand_like(logits).clamp(1e-20, 1.0);
+  return (logits - torch::log(-torch::log(u))).argmax(-1);
+}
+
+}  // namespace mecrl::agents

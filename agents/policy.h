@@ -1,0 +1,55 @@
+// The actor-critic for many-user cells (spec agents.md §1).
+//
+// Actor: one MLP shared by every user (parameter sharing): a user's
+// observation row [F] -> A logits; inactive users are masked by the caller.
+// Critic, per `critic`:
+//   user: the same MLP shape per user row -> K values            [B, U, K]
+//   cell: per-user embedding, mean- and max-pooled over the cell's
+//         users, then an MLP -> K values for the cell             [B, 1, K]
+// K = 1 (reward) + one head per constraint cost when constraints are on.
+// Observation normalisation lives here (buffers), so a checkpoint or an
+// export carries it with the weights.
+#pragma once
+
+#include <string>
+
+#include <torch/torch.h>
+
+#include "agents/running_stats.h"
+
+namespace mecrl::agents {
+
+struct PolicySpec {
+  int64_t features = 0, actions = 0, users = 1, value_heads = 1, hidden = 64;
+  std::string critic = "user";  // user | cell
+  bool norm_obs = false;
+};
+
+struct ActorCriticImpl : torch::nn::Module {
+  explicit ActorCriticImpl(const PolicySpec& spec);
+
+  torch::Tensor norm(const torch::Tensor& obs) const;  // applies the running stats if enabled
+  // obs: [..., F] raw -> logits [..., A] (action_mask [..., A] uint8/bool: 0 = forbidden)
+  torch::Tensor logits(const torch::Tensor& obs, const torch::Tensor& action_mask = {});
+  // obs: [B, U, F] raw -> values [B, Uv, K], Uv = U (user critic) or 1 (cell critic)
+  torch::Tensor values(const torch::Tensor& obs);
+  int64_t value_users() const { return spec.critic == "cell" ? 1 : spec.users; }
+
+  PolicySpec spec;
+  torch::nn::Sequential actor{nullptr};
+  torch::nn::Sequential critic_body{nullptr};  // per-user rows
+  torch::nn::Sequential critic_head{nullptr};  // cell: after pooling
+  RunningMeanStd obs_rms{nullptr};
+};
+TORCH_MODULE(ActorCritic);
+
+// Orthogonal weights with `gain`, zero bias (CleanRL's layer_init).
+torch::nn::Linear init_linear(int64_t in, int64_t out, double gain);
+
+// Masked categorical helpers over the last dimension.
+torch::Tensor log_prob_of(const torch::Tensor& logits, const torch::Tensor& actions);  // actions [...] int64
+torch::Tensor entropy_of(const torch::Tensor& logits);
+// Gumbel-max sample (equivalent to sampling softmax(logits)); uses torch's generator.
+torch::Tensor sample_actions(const torch::Tensor& logits);
+
+}  // namespace mecrl::agents

@@ -1,0 +1,86 @@
+// World-model PPO (spec agents.md §4, seed 000): a GRU over per-user
+// sequences that predicts the next observation, the reward and cost streams,
+// continuation and who decides next, given the user's observation, its
+// action and a summary of the cell's joint action. Each iteration it is
+//   1. validated on the fresh rollout before it trains on it (the gate),
+//   2. trained on the fresh rollout plus a FIFO replay (truncated BPTT, L),
+//   3. if the gate is open: rolled H steps from K real cells with the
+//      current policy, giving model-based value expansion targets
+//      (V_mve, Feinberg et al. 2018) for those cells and imagined samples
+//      that join the PPO batch with weight w_im.
+// All on the training device; no host round-trip.
+#pragma once
+
+#include <deque>
+
+#include <torch/torch.h>
+
+#include "agents/agent_config.h"
+#include "agents/lagrangian.h"
+#include "agents/policy.h"
+#include "agents/rollout.h"
+
+namespace mecrl::agents {
+
+struct WorldModelImpl : torch::nn::Module {
+  WorldModelImpl(int64_t features, int64_t actions, int64_t heads, int64_t hidden);
+  // x: [B, in] -> h: [B, hidden]
+  torch::Tensor step(const torch::Tensor& x, const torch::Tensor& h);
+  int64_t input_size() const { return features + actions + std::max<int64_t>(actions - 1, 1); }
+
+  int64_t features, actions, heads, hidden;
+  torch::nn::GRUCell gru{nullptr};
+  torch::nn::Linear delta_head{nullptr}, reward_head{nullptr}, cont_head{nullptr}, active_head{nullptr};
+};
+TORCH_MODULE(WorldModel);
+
+struct WorldModelStats {
+  double loss = NAN, val_error = NAN, gate_open = 0, mve_cells = 0, imagined_decisions = 0;
+};
+
+// Imagined samples for the PPO loss (empty when the gate is closed).
+struct ImaginedBatch {
+  bool valid = false;
+  torch::Tensor obs, active, action_mask, actions, logp;  // [N, U, F] ... [N, U]
+  torch::Tensor values, returns;                           // [N, Uv, K]
+  torch::Tensor advantages;                                // [N, Uv] combined over heads
+};
+
+class WorldModelLearner {
+ public:
+  WorldModelLearner(const WorldModelConfig& cfg, const PolicySpec& spec, int64_t heads, int64_t value_users,
+                    torch::Device device);
+
+  // Validates on `ro` (not yet seen), adds it to the replay, trains.
+  WorldModelStats fit(const Rollout& ro, ActorCritic& policy, long long iteration);
+  // MVE targets into `returns` [T, E, Uv, K] for K sampled cells, and imagined samples.
+  ImaginedBatch imagine(const Rollout& ro, ActorCritic& policy, Lagrange& lag, torch::Tensor& returns,
+                        double gamma, double lambda, WorldModelStats& st);
+  bool gate_open() const { return gate_open_; }
+
+  WorldModel& model() { return model_; }
+  torch::optim::Adam& optimizer() { return *opt_; }
+  // Replay contents, for exact resume.
+  std::map<std::string, torch::Tensor> replay_tensors() const;
+  void load_replay(const std::map<std::string, torch::Tensor>& t);
+
+ private:
+  struct Batch {
+    torch::Tensor x, delta, reward, cont, next_active, reset;  // [L, B, ...]
+  };
+  Batch sample_windows(const Rollout& ro, ActorCritic& policy, int64_t count) const;
+  std::pair<torch::Tensor, torch::Tensor> losses(const Batch& b);  // (total loss, normalised obs MSE)
+  torch::Tensor inputs(const torch::Tensor& obs_n, const torch::Tensor& actions, const torch::Tensor& active,
+                       const torch::Tensor& joint) const;
+
+  WorldModelConfig cfg_;
+  PolicySpec spec_;
+  int64_t heads_, value_users_;
+  torch::Device device_;
+  WorldModel model_{nullptr};
+  std::unique_ptr<torch::optim::Adam> opt_;
+  std::deque<Rollout> replay_;
+  bool gate_open_ = false;
+};
+
+}  // namespace mecrl::agents

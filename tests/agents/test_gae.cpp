@@ -1,0 +1,46 @@
+// GAE against a hand-computed example with a termination and a truncation
+// inside the rollout (gamma 0.9, lambda 0.8).
+#include <gtest/gtest.h>
+
+#include "agents/gae.h"
+
+namespace mecrl::agents {
+namespace {
+
+// Env 0 (worked by hand, backwards):
+//   t=3: delta = 4 + 0.9*2.5 - 2.0 = 4.25                       A = 4.25
+//   t=2: truncated, bootstrap V(final) = 10: delta = 3 + 9 - 1.5 = 10.5, no carry: A = 10.5
+//   t=1: terminated, no bootstrap: delta = 2 - 1.0 = 1.0, no carry:          A = 1.0
+//   t=0: delta = 1 + 0.9*1.0 - 0.5 = 1.4; A = 1.4 + 0.72*1.0 =               A = 2.12
+// Env 1 (no episode end, r = 1, V = 0): A = 1, 1.72, 2.2384, 2.611648.
+TEST(Gae, HandComputedWithTerminationAndTruncation) {
+  const auto rewards = torch::tensor({{1.f, 1.f}, {2.f, 1.f}, {3.f, 1.f}, {4.f, 1.f}});
+  const auto values = torch::tensor({{0.5f, 0.f}, {1.0f, 0.f}, {1.5f, 0.f}, {2.0f, 0.f}});
+  const auto last = torch::tensor({2.5f, 0.f});
+  const auto term = torch::tensor({{false, false}, {true, false}, {false, false}, {false, false}});
+  const auto trunc = torch::tensor({{false, false}, {false, false}, {true, false}, {false, false}});
+  auto trunc_value = torch::zeros({4, 2});
+  trunc_value[2][0] = 10.f;
+  const auto g = compute_gae(rewards, values, last, term, trunc, trunc_value, 0.9, 0.8);
+  const float expect_adv[4][2] = {{2.12f, 2.611648f}, {1.0f, 2.2384f}, {10.5f, 1.72f}, {4.25f, 1.0f}};
+  for (int t = 0; t < 4; ++t) {
+    for (int e = 0; e < 2; ++e) {
+      EXPECT_NEAR(g.advantages[t][e].item<float>(), expect_adv[t][e], 1e-5) << t << "," << e;
+      EXPECT_NEAR(g.returns[t][e].item<float>(), expect_adv[t][e] + values[t][e].item<float>(), 1e-5);
+    }
+  }
+}
+
+// Trailing dimensions (users, heads) broadcast against the [T, E] flags.
+TEST(Gae, BroadcastsOverUsersAndHeads) {
+  const auto rewards = torch::ones({3, 2, 5, 4});
+  const auto values = torch::zeros({3, 2, 5, 4});
+  const auto term = torch::tensor({{false, true}, {false, false}, {false, false}});
+  const auto trunc = torch::zeros({3, 2}, torch::kBool);
+  const auto g = compute_gae(rewards, values, torch::zeros({2, 5, 4}), term, trunc, torch::zeros_like(values), 1.0, 1.0);
+  EXPECT_NEAR(g.advantages[0][0][3][2].item<float>(), 3.f, 1e-6);  // no end: 1 + 1 + 1
+  EXPECT_NEAR(g.advantages[0][1][3][2].item<float>(), 1.f, 1e-6);  // terminated at t = 0
+}
+
+}  // namespace
+}  // namespace mecrl::agents
