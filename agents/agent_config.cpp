@@ -41,6 +41,10 @@ AgentConfig read_agent_config(ConfigReader& r, int num_costs) {
   r.get_positive("ppo.adam_eps", p.adam_eps, 1, "Adam epsilon");
   r.get("ppo.gamma", p.gamma, 0, 1, "discount per step");
   r.get("ppo.gae_lambda", p.gae_lambda, 0, 1, "GAE lambda");
+  p.gae_lambda_idle = p.gae_lambda;
+  r.get("ppo.gae_lambda_idle", p.gae_lambda_idle, 0, 1,
+        "user critic: lambda at slots where the user does not decide (1 = credit each decision with the "
+        "return up to the user's next decision; default gae_lambda)");
   r.get("ppo.num_minibatches", p.num_minibatches, 1, 1 << 16, "minibatches per epoch");
   r.get("ppo.update_epochs", p.update_epochs, 1, 1000, "epochs over each rollout");
   r.get("ppo.norm_adv", p.norm_adv, "normalise advantages per minibatch");
@@ -48,6 +52,8 @@ AgentConfig read_agent_config(ConfigReader& r, int num_costs) {
   r.get("ppo.clip_vloss", p.clip_vloss, "clip the value loss like the policy ratio");
   r.get("ppo.ent_coef", p.ent_coef, 0, 10, "entropy bonus coefficient");
   r.get("ppo.vf_coef", p.vf_coef, 0, 100, "value loss coefficient");
+  r.get("ppo.value_sample", p.value_sample, 1e-3, 1, "fraction of (step, cell) rows in each value-loss minibatch "
+        "(1 = CleanRL; less saves time when every user of a cell needs a value)");
   r.get_positive("ppo.max_grad_norm", p.max_grad_norm, 1e6, "global gradient-norm clip");
   r.get("ppo.target_kl", p.target_kl, 0, 10, "stop the epochs when approx KL exceeds it (0 = never)");
   r.get("ppo.hidden", p.hidden, 4, 4096, "MLP hidden width");
@@ -94,6 +100,7 @@ AgentConfig read_agent_config(ConfigReader& r, int num_costs) {
   r.get("train.runs_dir", t.runs_dir, {}, "where run directories are created");
   r.get("train.name", t.name, {}, "run name prefix (default <scenario>__<agent>)");
   r.get("resume", t.resume, {}, "run directory to continue from its last checkpoint");
+  r.get("train.profile", t.profile, "time env/inference/GAE/update/world model on a GPU (synchronises)");
   if (w.enabled && t.rollout_steps < w.window) {
     const ConfigValue* cv = r.config().find("wm.window");
     throw UsageError(fmt::format("{}: wm.window = {} exceeds train.rollout_steps = {}", cv ? cv->origin : "default",

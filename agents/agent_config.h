@@ -16,6 +16,7 @@ struct PpoConfig {
   float adam_eps = 1e-5f;
   float gamma = 0.99f;
   float gae_lambda = 0.95f;
+  float gae_lambda_idle = 0.95f;  // user critic: lambda at slots where the user does not decide
   int num_minibatches = 4;
   int update_epochs = 4;
   bool norm_adv = true;        // per-minibatch advantage normalisation
@@ -23,6 +24,7 @@ struct PpoConfig {
   bool clip_vloss = true;
   float ent_coef = 0.01f;
   float vf_coef = 0.5f;
+  float value_sample = 1.f;    // fraction of (step, cell) rows in each value-loss minibatch
   float max_grad_norm = 0.5f;
   float target_kl = 0.f;       // 0 = no early stop
   int hidden = 64;             // MLP width
@@ -66,6 +68,7 @@ struct TrainConfig {
   std::string runs_dir = "runs";
   std::string name;                // run name prefix (default: <scenario>__<agent>)
   std::string resume;              // run directory to continue
+  bool profile = false;            // time the phases on a GPU (adds syncs)
 };
 
 struct AgentConfig {

@@ -26,6 +26,7 @@ EnvTensors wrap_env(VecEnv& env) {
   t.reward = view(b.reward, {E}, f32);
   t.reward_user = view(b.reward_user, {E, U}, f32);
   t.costs = view(b.costs, {E, C}, f32);
+  t.costs_user = view(b.costs_user, {E, U, C}, f32);
   t.terminated = view(b.terminated, {E}, u8);
   t.truncated = view(b.truncated, {E}, u8);
   t.decisions = view(b.decisions, {E}, i32);

@@ -15,6 +15,7 @@ struct EnvTensors {
   torch::Tensor reward;       // [E] float32
   torch::Tensor reward_user;  // [E, U] float32
   torch::Tensor costs;        // [E, C] float32
+  torch::Tensor costs_user;   // [E, U, C] float32
   torch::Tensor terminated;   // [E] uint8
   torch::Tensor truncated;    // [E] uint8
   torch::Tensor decisions;    // [E] int32

@@ -13,7 +13,8 @@ torch::Tensor expand_flags(const torch::Tensor& f, const torch::Tensor& like) {
 
 GaeResult compute_gae(const torch::Tensor& rewards, const torch::Tensor& values, const torch::Tensor& last_value,
                       const torch::Tensor& terminated, const torch::Tensor& truncated,
-                      const torch::Tensor& trunc_value, double gamma, double lambda) {
+                      const torch::Tensor& trunc_value, double gamma, double lambda,
+                      const torch::Tensor& lambda_next) {
   torch::NoGradGuard no_grad;
   const int64_t T = rewards.size(0);
   const auto term = expand_flags(terminated, rewards);
@@ -26,7 +27,8 @@ GaeResult compute_gae(const torch::Tensor& rewards, const torch::Tensor& values,
     const auto boot = (1 - term[t]) * (trunc[t] * trunc_value[t] + (1 - trunc[t]) * v_next);
     const auto delta = rewards[t] + gamma * boot - values[t];
     const auto cont = (1 - term[t]) * (1 - trunc[t]);  // the episode goes on past t
-    next_adv = delta + gamma * lambda * cont * next_adv;
+    next_adv = lambda_next.defined() ? delta + gamma * lambda_next[t] * cont * next_adv
+                                     : delta + gamma * lambda * cont * next_adv;
     adv[t].copy_(next_adv);
   }
   return GaeResult{adv, adv + values};

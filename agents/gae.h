@@ -19,8 +19,14 @@ struct GaeResult {
 
 // rewards, values, trunc_value: [T, C...]; last_value: [C...];
 // terminated, truncated: [T, E] bool, broadcast over the trailing dims.
+// lambda_next (optional, [T, ...] broadcastable): the lambda that carries
+// A[t + 1] back into A[t], per step and column. With 1 at the steps where a
+// user does not decide, V of those in-between states cancels out and the
+// advantage of a decision is the Monte-Carlo return up to the user's next
+// decision, bootstrapped there: GAE over decisions (a semi-MDP view).
 GaeResult compute_gae(const torch::Tensor& rewards, const torch::Tensor& values, const torch::Tensor& last_value,
                       const torch::Tensor& terminated, const torch::Tensor& truncated,
-                      const torch::Tensor& trunc_value, double gamma, double lambda);
+                      const torch::Tensor& trunc_value, double gamma, double lambda,
+                      const torch::Tensor& lambda_next = {});
 
 }  // namespace mecrl::agents

@@ -17,10 +17,10 @@ LagrangeImpl::LagrangeImpl(const LagrangianConfig& cfg, int64_t c) : mode(cfg.mo
 void LagrangeImpl::update(const torch::Tensor& mean_cost, const torch::Tensor& step_costs) {
   if (costs == 0) return;
   torch::NoGradGuard no_grad;
-  cost_stats->update(step_costs.reshape({-1, costs}));
+  cost_stats->update(step_costs.reshape({-1, costs}).abs());
   if (mode != "lagrangian") return;
-  const auto sigma = (cost_stats->var.sqrt() + 1e-8).to(lambda.dtype());
-  lambda.copy_((lambda + lr * (mean_cost.to(lambda.dtype()) - limits) / sigma).clamp_min(0.0));
+  const auto scale = (cost_stats->mean + 1e-12).to(lambda.dtype());
+  lambda.copy_((lambda + lr * (mean_cost.to(lambda.dtype()) - limits) / scale).clamp_min(0.0));
 }
 
 torch::Tensor LagrangeImpl::combine(const torch::Tensor& adv) const {

@@ -84,30 +84,62 @@ torch::Tensor Trainer::reward_streams() {
   }
   r = r.unsqueeze(-1);  // [E, Uv, 1]
   if (K_ == 1) return r.contiguous();
-  return torch::cat({r, et_.costs.unsqueeze(1).expand({E, Uv_, dims_.costs})}, -1);
+  // Cost streams follow the reward's mode: a user's own cost share, the
+  // cell's mean, or the mix.
+  const auto team = et_.costs.unsqueeze(1).expand({E, Uv_, dims_.costs});
+  torch::Tensor c = team;
+  if (Uv_ > 1 && cfg_.ppo.reward == "own") c = et_.costs_user;
+  if (Uv_ > 1 && cfg_.ppo.reward == "mix") c = (1 - cfg_.ppo.reward_mix) * et_.costs_user + cfg_.ppo.reward_mix * team;
+  return torch::cat({r, c}, -1);
 }
 
-void Trainer::collect() {
+double Trainer::clock() {
+  if (!device_.is_cpu()) {
+    if (!cfg_.train.profile) return 0.0;
+    torch::cuda::synchronize();
+  }
+  return now_s();
+}
+
+void Trainer::collect(IterationStats& st) {
   torch::NoGradGuard no_grad;
   const int64_t T = cfg_.train.rollout_steps, E = dims_.num_envs, A = dims_.actions;
   const bool cpu = device_.is_cpu();
   for (int64_t t = 0; t < T; ++t) {
+    const double t0 = clock();
     const auto obs = et_.obs;
     ro_.obs[t].copy_(obs);
     ro_.active[t].copy_(et_.active);
     ro_.action_mask[t].copy_(et_.action_mask);
-    const auto logits = policy_->logits(obs, ro_.action_mask[t]);
     const auto active = ro_.active[t];
-    const auto a = sample_actions(logits) * active.to(torch::kInt64);
+    torch::Tensor a;
+    if (cpu) {
+      // Only the deciding users need the actor (~1 % of rows at N = 100);
+      // gathering them costs a host sync, which is free on the CPU.
+      const auto idx = active.reshape({-1}).nonzero().squeeze(1);
+      const auto logits = policy_->logits(obs.reshape({-1, dims_.features}).index_select(0, idx),
+                                          ro_.action_mask[t].reshape({-1, A}).index_select(0, idx));
+      const auto picked = sample_actions(logits);
+      a = torch::zeros({E * dims_.users}, torch::kInt64).index_copy_(0, idx, picked).reshape({E, dims_.users});
+      ro_.logp[t].zero_();
+      ro_.logp[t].view({-1}).index_copy_(0, idx, log_prob_of(logits, picked));
+    } else {
+      const auto logits = policy_->logits(obs, ro_.action_mask[t]);
+      a = sample_actions(logits) * active.to(torch::kInt64);
+      ro_.logp[t].copy_(log_prob_of(logits, a));
+    }
     ro_.actions[t].copy_(a);
-    ro_.logp[t].copy_(log_prob_of(logits, a));
     ro_.values[t].copy_(policy_->values(obs));
     if (A > 1) {
       const auto onehot = torch::one_hot(a, A).to(torch::kFloat32) * active.unsqueeze(-1).to(torch::kFloat32);
       ro_.joint[t].copy_(onehot.narrow(-1, 1, A - 1).mean(1));
     }
     actions_i32_.copy_(a);
+    const double t1 = clock();
     env_.step(actions_i32_.data_ptr<int32_t>());
+    const double t2 = clock();
+    st.t_infer += t1 - t0;
+    st.t_env += t2 - t1;
 
     const auto term = et_.terminated.to(torch::kBool), trunc = et_.truncated.to(torch::kBool);
     const auto done = term.logical_or(trunc);
@@ -141,6 +173,17 @@ void Trainer::collect() {
   last_value_ = policy_->values(et_.obs);
 }
 
+IterationStats Trainer::rollout_only() {
+  IterationStats st;
+  const double t0 = now_s();
+  collect(st);
+  if (!device_.is_cpu()) clock();
+  st.seconds = now_s() - t0;
+  st.decisions = decisions_acc_.item<double>();
+  decisions_acc_.zero_();
+  return st;
+}
+
 IterationStats Trainer::iterate() {
   const double t_start = now_s();
   const PpoConfig& p = cfg_.ppo;
@@ -152,20 +195,36 @@ IterationStats Trainer::iterate() {
   }
   ep_acc_.zero_();
   decisions_acc_.zero_();
-  collect();
-
   IterationStats st;
-  if (wm_) st.wm = wm_->fit(ro_, policy_, iteration_);
+  collect(st);
+
+  double t0 = clock();
+  torch::Tensor lambda_next;  // [T, E, Uv, 1]: lambda at decisions, gae_lambda_idle in between
+  if (Uv_ > 1 && p.gae_lambda_idle != p.gae_lambda) {
+    const int64_t T = cfg_.train.rollout_steps;
+    const auto decides_next = torch::cat({ro_.active.narrow(0, 1, T - 1), ro_.next_active.narrow(0, T - 1, 1)}, 0);
+    lambda_next = torch::where(decides_next, torch::full({}, p.gae_lambda, ro_.rewards.options()),
+                               torch::full({}, p.gae_lambda_idle, ro_.rewards.options()))
+                      .unsqueeze(-1);
+  }
   const auto gae = compute_gae(ro_.rewards, ro_.values, last_value_, ro_.terminated, ro_.truncated, ro_.trunc_values,
-                               p.gamma, p.gae_lambda);
+                               p.gamma, p.gae_lambda, lambda_next);
+  double t1 = clock();
+  st.t_gae = t1 - t0;
   auto returns = gae.returns;
   ImaginedBatch imagined;
-  if (wm_) imagined = wm_->imagine(ro_, policy_, lagrange_, returns, p.gamma, p.gae_lambda, st.wm);
+  if (wm_) {
+    st.wm = wm_->fit(ro_, policy_, iteration_);
+    imagined = wm_->imagine(ro_, policy_, lagrange_, returns, p.gamma, p.gae_lambda, st.wm);
+  }
+  t0 = clock();
+  st.t_wm = t0 - t1;
   // Advantages of the real data, heads combined by the multipliers.
   auto heads = gae.advantages;
   if (lagrange_->active()) heads = scale_heads(heads);
   const auto advantages = lagrange_->combine(heads);  // [T, E, Uv]
   update(advantages, returns, imagined, st);
+  st.t_update = clock() - t0;
 
   // Observation statistics move only between iterations: the update must
   // see the inputs the behaviour policy saw, or the ratios start away from 1.
@@ -290,7 +349,7 @@ void Trainer::update(const torch::Tensor& advantages, const torch::Tensor& retur
         epoch_kl = pl.approx_kl;
         oldkl_sum += pl.old_approx_kl;
       }
-      const auto ic = chunk(perm_c, k, nmb);
+      const auto ic = chunk(perm_c, k, nmb).narrow(0, 0, std::max<int64_t>(1, chunk(perm_c, k, nmb).size(0) * p.value_sample));
       const auto v = policy_->values(obs_c.index_select(0, ic));
       const auto vl = value_loss(v, val_c.index_select(0, ic), ret_c.index_select(0, ic), torch::ones_like(v),
                                  p.clip_coef, p.clip_vloss);
@@ -354,6 +413,11 @@ void Trainer::log(const IterationStats& st) {
                {"charts/user_slots_per_s", st.sps * dims_.users},
                {"charts/decisions_per_s", st.decisions / st.seconds},
                {"charts/learning_rate", lr},
+               {"time/env_s", st.t_env},
+               {"time/inference_s", st.t_infer},
+               {"time/gae_s", st.t_gae},
+               {"time/update_s", st.t_update},
+               {"time/world_model_s", st.t_wm},
                {"losses/value_loss", st.value_loss},
                {"losses/policy_loss", st.policy_loss},
                {"losses/entropy", st.entropy},

@@ -31,6 +31,10 @@ struct IterationStats {
   double policy_loss = NAN, value_loss = NAN, entropy = NAN, approx_kl = NAN, old_approx_kl = NAN,
          clipfrac = NAN, explained_variance = NAN, decisions = 0;
   double sps = 0, seconds = 0;
+  // Where the iteration's time went (seconds): env stepping, policy inference
+  // in the rollout, GAE, PPO update, world model. Measured on the CPU always;
+  // on a GPU only with train.profile (it synchronises).
+  double t_env = 0, t_infer = 0, t_gae = 0, t_update = 0, t_wm = 0;
   WorldModelStats wm;
 };
 
@@ -45,6 +49,8 @@ class Trainer {
   // Runs until train.total_steps (or `iterations` more, if > 0).
   void train(long long iterations = -1);
   IterationStats iterate();  // one iteration
+  // One rollout (env + policy inference + sampling) without learning, for benchmarks.
+  IterationStats rollout_only();
 
   ActorCritic& policy() { return policy_; }
   long long iteration() const { return iteration_; }
@@ -54,7 +60,8 @@ class Trainer {
   void save(const std::string& dir);
 
  private:
-  void collect();
+  void collect(IterationStats& st);
+  double clock();  // seconds; synchronises the device when profiling a GPU run
   torch::Tensor reward_streams();  // [E, Uv, K] raw streams of this step
   void update(const torch::Tensor& advantages, const torch::Tensor& returns, const ImaginedBatch& imagined,
               IterationStats& st);

@@ -37,6 +37,7 @@ std::unique_ptr<VecEnv> make_cartpole_env(const cartpole::CartPoleParams& p, int
 void copy_to_host(void* dst, const void* src, size_t bytes);
 void copy_to_device(void* dst, const void* src, size_t bytes);
 void* device_alloc(size_t bytes);
+void synchronize();  // wait for all work on the device (benchmarks, tests)
 void device_free(void* p);
 
 }  // namespace mecrl::cuda

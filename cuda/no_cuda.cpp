@@ -21,5 +21,6 @@ void copy_to_host(void*, const void*, size_t) { unavailable(); }
 void copy_to_device(void*, const void*, size_t) { unavailable(); }
 void* device_alloc(size_t) { unavailable(); }
 void device_free(void*) {}
+void synchronize() {}
 
 }  // namespace mecrl::cuda

@@ -35,5 +35,6 @@ void* device_alloc(size_t bytes) {
   return p;
 }
 void device_free(void* p) { cudaFree(p); }
+void synchronize() { MECRL_CUDA_CHECK(cudaDeviceSynchronize()); }
 
 }  // namespace mecrl::cuda

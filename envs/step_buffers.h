@@ -32,6 +32,7 @@ struct StepBuffers {
   float* reward = nullptr;       // [E] float32: team reward of the step just taken
   float* reward_user = nullptr;  // [E, U] float32: each user's own reward
   float* costs = nullptr;        // [E, C] float32
+  float* costs_user = nullptr;   // [E, U, C] float32: each user's share; costs = mean over users
   uint8_t* terminated = nullptr; // [E] uint8: MDP ended (no bootstrap)
   uint8_t* truncated = nullptr;  // [E] uint8: time limit (bootstrap from final_obs)
   int32_t* decisions = nullptr;  // [E] int32: users that decided in the step just taken
@@ -51,6 +52,7 @@ struct StepBuffers {
     take(a, reward, size_t(d.num_envs));
     take(a, reward_user, size_t(d.num_envs) * d.users);
     take(a, costs, size_t(d.num_envs) * d.costs);
+    take(a, costs_user, size_t(d.num_envs) * d.users * d.costs);
     take(a, terminated, size_t(d.num_envs));
     take(a, truncated, size_t(d.num_envs));
     take(a, decisions, size_t(d.num_envs));

@@ -24,7 +24,19 @@ enum Feature : int {
   kFSlotFrac = 11,    // t / T
   kFAccGap = 12,      // running accuracy - A_min
   kFHalGap = 13,      // running hallucination - H_max
-  kFServerBase = 14,  // then per server j: kFServerBase + kPerServer * j + ...
+  // Where the user's query is (one-hot; all 0 when idle or deciding). Beyond
+  // the list of spec §7: without them a critic cannot tell a query queued at
+  // a congested server from one about to finish, and the value of every
+  // in-flight state (most of a rollout) is guesswork.
+  kFInLocal = 14,
+  kFInUpload = 15,
+  kFInQueue = 16,
+  kFInBatch = 17,
+  kFInDownlink = 18,
+  kFElapsed = 19,     // time since the query arrived, s / 30
+  kFQueueAhead = 20,  // queued: queries ahead of it / B_max
+  kFServerLeft = 21,  // in the batch: predicted time left (class-median L_out, current t_it), s / 30
+  kFServerBase = 22,  // then per server j: kFServerBase + kPerServer * j + ...
 };
 enum ServerFeature : int {
   kSGainDb = 0,    // (10 log10 G_ij + 100) / 20
@@ -75,6 +87,28 @@ MECRL_HD void observe_env(const OffloadParams& p, const OffloadState& s, int e, 
     o[kFDeficit] = s.deficit_j[u] * deficit_scale;
     o[kFLocalAcc] = has_query ? p.device_model.acc[c] : 0.f;
     o[kFLocalHal] = p.device_model.hal;
+    const bool at_server = ph == kServer;
+    const size_t ks = at_server ? s.l.server(e, s.target[u] - 1) : 0;
+    const bool in_batch = at_server && s.ticket[u] < s.next_active[ks];
+    o[kFInLocal] = ph == kLocal ? 1.f : 0.f;
+    o[kFInUpload] = ph == kUpload ? 1.f : 0.f;
+    o[kFInQueue] = at_server && !in_batch ? 1.f : 0.f;
+    o[kFInBatch] = in_batch ? 1.f : 0.f;
+    o[kFInDownlink] = ph == kDownlink ? 1.f : 0.f;
+    o[kFElapsed] = has_query ? (static_cast<float>(s.t[e] - s.arrival_slot[u]) * p.dt_s - s.arrival_off_s[u]) *
+                                   (1.f / 30.f)
+                             : 0.f;
+    float ahead = 0.f, left_s = 0.f;
+    if (at_server && !in_batch) {
+      ahead = static_cast<float>(s.ticket[u] - s.next_active[ks]) /
+              static_cast<float>(max_of(p.d.max_batch[s.target[u] - 1], 1));
+    }
+    if (in_batch) {
+      const float need = static_cast<float>(prefill_iterations(p, s.prompt_tokens[u])) + p.output_median_tokens[c];
+      left_s = max_of(need - s.iters_done[u], 0.f) * s.iter_time_s[ks];
+    }
+    o[kFQueueAhead] = ahead;
+    o[kFServerLeft] = left_s * (1.f / 30.f);
     o[kFSlotFrac] = slot_frac;
     o[kFAccGap] = acc_gap;
     o[kFHalGap] = hal_gap;

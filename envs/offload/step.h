@@ -17,7 +17,7 @@ struct SlotSums {
 
 // Step 6: a query of user i completes at offset `at_s` into the slot.
 MECRL_HD void complete_query(const OffloadParams& p, const OffloadState& s, const OffloadEvents& ev,
-                             int e, int i, float at_s, SlotSums& sums) {
+                             const StepBuffers& out, int e, int i, float at_s, SlotSums& sums) {
   const size_t u = s.l.user(e, i);
   const int t = s.t[e];
   const float latency = static_cast<float>(t - s.arrival_slot[u]) * p.dt_s + (at_s - s.arrival_off_s[u]);
@@ -33,6 +33,9 @@ MECRL_HD void complete_query(const OffloadParams& p, const OffloadState& s, cons
 
   sums.acc_cost += p.acc_min - correct;
   sums.hal_cost += hallucinated - p.hal_max;
+  float* own = out.costs_user + (static_cast<size_t>(e) * p.num_users + i) * kNumCosts;
+  own[kCostAccuracy] += p.acc_min - correct;  // a user completes at most once a slot, but stay general
+  own[kCostHallucination] += hallucinated - p.hal_max;
   const float w = 1.f / p.quality_window;
   s.acc_ema[e] += w * (correct - s.acc_ema[e]);
   s.hal_ema[e] += w * (hallucinated - s.hal_ema[e]);
@@ -69,6 +72,7 @@ MECRL_HD void step_env(const OffloadParams& p, const OffloadState& s, const int3
   if (ev.done) {
     for (int i = 0; i < n; ++i) ev.done[static_cast<size_t>(e) * n + i] = 0;
   }
+  for (int k = 0; k < n * kNumCosts; ++k) out.costs_user[static_cast<size_t>(e) * n * kNumCosts + k] = 0.f;
 
   // ---- 1. Decisions: users in `decide` apply their action.
   int uploaders[kMaxServers];
@@ -113,7 +117,7 @@ MECRL_HD void step_env(const OffloadParams& p, const OffloadState& s, const int3
       s.slot_energy_j[u] += joules;
       s.query_energy_j[u] += joules;
       if (w <= dt) {
-        complete_query(p, s, ev, e, i, w, sums);
+        complete_query(p, s, ev, out, e, i, w, sums);
       } else {
         s.work[u] = w - dt;
       }
@@ -139,7 +143,7 @@ MECRL_HD void step_env(const OffloadParams& p, const OffloadState& s, const int3
     } else if (ph == kDownlink) {
       const float w = s.work[u];
       if (w <= dt) {
-        complete_query(p, s, ev, e, i, w, sums);
+        complete_query(p, s, ev, out, e, i, w, sums);
       } else {
         s.work[u] = w - dt;
       }
@@ -230,7 +234,7 @@ MECRL_HD void step_env(const OffloadParams& p, const OffloadState& s, const int3
       s.n_active[k] -= 1;
       const float answer_at = finish + p.downlink_s;
       if (answer_at <= dt) {
-        complete_query(p, s, ev, e, i, answer_at, sums);
+        complete_query(p, s, ev, out, e, i, answer_at, sums);
       } else {
         s.phase[u] = kDownlink;
         s.work[u] = answer_at - dt;
@@ -283,6 +287,7 @@ MECRL_HD void step_env(const OffloadParams& p, const OffloadState& s, const int3
     inflight_sum += inflight;
     energy_cost += over;
     out.reward_user[static_cast<size_t>(e) * n + i] = -inflight;
+    out.costs_user[(static_cast<size_t>(e) * n + i) * kNumCosts + kCostEnergy] = over;
     if (ev.user_energy_j) ev.user_energy_j[static_cast<size_t>(e) * n + i] = joules;
   }
   for (int j = 0; j < m; ++j) s.n_uploading[s.l.server(e, j)] = uploaders[j];

@@ -44,6 +44,7 @@ MECRL_HD void step_env(const UncertaintyParams& p, const UncertaintyState& s, co
     correct += o.correct ? 1.f : 0.f;
     offloaded += o.offloaded ? 1.f : 0.f;
     out.reward_user[row] = -1e3f * o.delay_s;
+    out.costs_user[row * kNumCosts + kCostAccuracy] = p.accuracy_target - (o.correct ? 1.f : 0.f);
     if (ev.delay_s) {
       ev.delay_s[row] = o.delay_s;
       ev.uplink_s[row] = o.uplink_s;

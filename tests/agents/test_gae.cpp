@@ -42,5 +42,26 @@ TEST(Gae, BroadcastsOverUsersAndHeads) {
   EXPECT_NEAR(g.advantages[0][1][3][2].item<float>(), 1.f, 1e-6);  // terminated at t = 0
 }
 
+// Per-step lambda = 1 between a user's decisions (t = 0 and t = 3): V at
+// t = 1, 2 must cancel, leaving the Monte-Carlo return to the next decision:
+//   A0 = r0 + g r1 + g^2 r2 + g^3 V3 - V0 + g^3 lambda A3
+//      = 1 + 1.8 + 2.43 + 3.645 - 10 + 0.729 * 0.5 * 4.4 = 0.4788   (g = 0.9, lambda = 0.5)
+TEST(Gae, LambdaOneBetweenDecisionsTelescopes) {
+  const auto rewards = torch::tensor({1.f, 2.f, 3.f, 4.f}).reshape({4, 1});
+  auto values = torch::tensor({10.f, 20.f, 30.f, 5.f}).reshape({4, 1});
+  const auto none = torch::zeros({4, 1}, torch::kBool);
+  const auto lambda_next = torch::tensor({1.f, 1.f, 0.5f, 1.f}).reshape({4, 1});
+  const auto g = compute_gae(rewards, values, torch::tensor({6.f}), none, none, torch::zeros({4, 1}), 0.9, 0.5,
+                             lambda_next);
+  EXPECT_NEAR(g.advantages[3][0].item<float>(), 4.4f, 1e-5);
+  EXPECT_NEAR(g.advantages[0][0].item<float>(), 0.4788f, 1e-4);
+  // The in-between values do not matter at all.
+  values[1][0] = -1000.f;
+  values[2][0] = 777.f;
+  const auto h = compute_gae(rewards, values, torch::tensor({6.f}), none, none, torch::zeros({4, 1}), 0.9, 0.5,
+                             lambda_next);
+  EXPECT_NEAR(h.advantages[0][0].item<float>(), 0.4788f, 1e-4);
+}
+
 }  // namespace
 }  // namespace mecrl::agents

@@ -8,9 +8,9 @@
 namespace mecrl::agents {
 namespace {
 
-// Per-step costs alternating (0.1, 1), (0.3, -1): population std 0.1 and 1.
-// lambda <- max(0, lambda + lr (J - d) / sigma), lr 0.5, d = 0:
-//   cost 0: 0.1 + 0.5 * 0.2 / 0.1 = 1.1;  cost 1: max(0, 0 + 0.5 * (-0.3) / 1) = 0
+// Per-step costs alternating (0.1, 1), (0.3, -1): mean |cost| 0.2 and 1.
+// lambda <- max(0, lambda + lr (J - d) / mean|c|), lr 0.5, d = 0:
+//   cost 0: 0.1 + 0.5 * 0.2 / 0.2 = 0.6;  cost 1: max(0, 0 + 0.5 * (-0.3) / 1) = 0
 TEST(Lagrangian, DualAscentByHand) {
   LagrangianConfig cfg;
   cfg.mode = "lagrangian";
@@ -18,16 +18,16 @@ TEST(Lagrangian, DualAscentByHand) {
   cfg.lambda_init = {0.1f, 0.f};
   cfg.limits = {0.f, 0.f};
   Lagrange lag(cfg, 2);
-  // 500 repeats: the running std's tiny prior (count 1e-4) is negligible.
+  // 500 repeats: the running statistic's tiny prior (count 1e-4) is negligible.
   const auto steps = torch::tensor({{0.1f, 1.f}, {0.3f, -1.f}}).repeat({500, 1});
   lag->update(torch::tensor({0.2f, -0.3f}), steps);
-  EXPECT_NEAR(lag->lambda[0].item<float>(), 1.1f, 1e-4);
+  EXPECT_NEAR(lag->lambda[0].item<float>(), 0.6f, 1e-4);
   EXPECT_EQ(lag->lambda[1].item<float>(), 0.f);
   // A threshold d_c shifts the violation: J = 0.2 below d = 0.5 lowers lambda.
   cfg.limits = {0.5f, 0.f};
   Lagrange lag2(cfg, 2);
   lag2->update(torch::tensor({0.2f, -0.3f}), steps);
-  EXPECT_EQ(lag2->lambda[0].item<float>(), 0.f);  // 0.1 + 0.5 * (-0.3) / 0.1 < 0
+  EXPECT_EQ(lag2->lambda[0].item<float>(), 0.f);  // 0.1 + 0.5 * (-0.3) / 0.2 < 0
 }
 
 TEST(Lagrangian, PenaltyModeKeepsMultipliers) {

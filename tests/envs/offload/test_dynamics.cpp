@@ -137,6 +137,29 @@ TEST(OffloadDynamics, LittlesLawRewardIsInflightTime) {
   }
 }
 
+// Per-user cost shares average to the cell's cost vector, every step.
+TEST(OffloadDynamics, UserCostsAverageToCellCosts) {
+  const OffloadParams p = params_with({"env.num_users=40"});
+  const int E = 3, N = p.num_users;
+  CpuEnv env(p, E, CpuExec{1});
+  std::vector<int32_t> act(static_cast<size_t>(E) * N);
+  double nonzero_acc = 0;
+  for (int t = 0; t < 600; ++t) {
+    env.act_baseline("random", act.data());
+    env.step(act.data());
+    const StepBuffers& b = env.buffers();
+    for (int e = 0; e < E; ++e) {
+      for (int c = 0; c < kNumCosts; ++c) {
+        double sum = 0;
+        for (int i = 0; i < N; ++i) sum += b.costs_user[(static_cast<size_t>(e) * N + i) * kNumCosts + c];
+        ASSERT_NEAR(sum / N, b.costs[e * kNumCosts + c], 1e-5) << "t " << t << " cost " << c;
+        if (c == kCostAccuracy) nonzero_acc += std::fabs(sum);
+      }
+    }
+  }
+  EXPECT_GT(nonzero_acc, 0.0);
+}
+
 // Rayleigh fading: E|g|^2 = 1 and lag-1 correlation E[g_t conj(g_{t+1})] = rho.
 TEST(OffloadDynamics, FadingStatistics) {
   const OffloadParams p = params_with({"env.num_users=200", "env.num_servers=2"});
