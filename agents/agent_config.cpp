@@ -71,9 +71,16 @@ AgentConfig read_agent_config(ConfigReader& r, int num_costs) {
   LagrangianConfig& l = c.lag;
   r.get("lagrangian.mode", l.mode, {"none", "lagrangian", "penalty"},
         "constraints: ignored, Lagrange multipliers (dual ascent), or fixed penalties");
-  r.get("lagrangian.lr", l.lr, 0, 100, "dual ascent step on the normalised violation");
+  l.lr = read_floats(r, "lagrangian.lr", num_costs, 0.05f, 0, 100,
+                     "dual ascent step on the relative violation, one per cost or one for all");
+  r.get("lagrangian.warmup_steps", l.warmup_steps, 0, 1 << 24,
+        "steps at the start of every episode left out of the multiplier update (steady-state constraints, "
+        "as the evaluation protocol judges them)");
   l.lambda_init = read_floats(r, "lagrangian.lambda_init", num_costs, 0.f, 0, 1e6, "initial multipliers, one per cost");
   l.limits = read_floats(r, "lagrangian.limits", num_costs, 0.f, -1e6, 1e6, "constraint thresholds d_c (E[cost] <= d_c)");
+  l.margin = read_floats(r, "lagrangian.margin", num_costs, 0.f, 0, 1,
+                         "safety margin: aim this far inside each constraint, as a fraction of the cost's mean "
+                         "magnitude (Lagrangian methods hover at the boundary, +/- noise)");
 
   WorldModelConfig& w = c.wm;
   r.get("wm.enabled", w.enabled, "world-model PPO: learned GRU model for MVE targets and imagination");

@@ -37,9 +37,11 @@ struct PpoConfig {
 
 struct LagrangianConfig {
   std::string mode = "none";        // none | lagrangian | penalty
-  float lr = 0.05f;                 // dual step on the normalised violation
+  std::vector<float> lr;            // dual step on the relative violation, one per cost (default 0.05)
+  int warmup_steps = 0;             // steps of each episode left out of J_c (judge the steady state)
   std::vector<float> lambda_init;   // one per cost (default 0)
   std::vector<float> limits;        // d_c, one per cost (default 0)
+  std::vector<float> margin;        // aim this far inside each constraint, relative to mean|cost| (default 0)
 };
 
 struct WorldModelConfig {

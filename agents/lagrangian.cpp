@@ -2,15 +2,21 @@
 
 namespace mecrl::agents {
 
-LagrangeImpl::LagrangeImpl(const LagrangianConfig& cfg, int64_t c) : mode(cfg.mode), lr(cfg.lr), costs(c) {
+LagrangeImpl::LagrangeImpl(const LagrangianConfig& cfg, int64_t c) : mode(cfg.mode), costs(c) {
   auto init = torch::zeros({c});
   auto lim = torch::zeros({c});
+  auto step = torch::full({c}, 0.05);
+  auto marg = torch::zeros({c});
   for (int64_t k = 0; k < c; ++k) {
     if (k < static_cast<int64_t>(cfg.lambda_init.size())) init[k] = cfg.lambda_init[k];
     if (k < static_cast<int64_t>(cfg.limits.size())) lim[k] = cfg.limits[k];
+    if (k < static_cast<int64_t>(cfg.lr.size())) step[k] = cfg.lr[k];
+    if (k < static_cast<int64_t>(cfg.margin.size())) marg[k] = cfg.margin[k];
   }
   lambda = register_buffer("lambda", init);
   limits = register_buffer("limits", lim);
+  lr = register_buffer("lr", step);
+  margin = register_buffer("margin", marg);
   cost_stats = register_module("cost_stats", RunningMeanStd(std::max<int64_t>(c, 1)));
 }
 
@@ -20,7 +26,7 @@ void LagrangeImpl::update(const torch::Tensor& mean_cost, const torch::Tensor& s
   cost_stats->update(step_costs.reshape({-1, costs}).abs());
   if (mode != "lagrangian") return;
   const auto scale = (cost_stats->mean + 1e-12).to(lambda.dtype());
-  lambda.copy_((lambda + lr * (mean_cost.to(lambda.dtype()) - limits) / scale).clamp_min(0.0));
+  lambda.copy_((lambda + lr * ((mean_cost.to(lambda.dtype()) - limits) / scale + margin)).clamp_min(0.0));
 }
 
 torch::Tensor LagrangeImpl::combine(const torch::Tensor& adv) const {

@@ -14,19 +14,20 @@ struct LagrangeImpl : torch::nn::Module {
   LagrangeImpl(const LagrangianConfig& cfg, int64_t costs);
 
   bool active() const { return mode != "none" && costs > 0; }
-  // lambda_c <- max(0, lambda_c + lr (J_c - d_c) / s_c): J_c is the mean
+  // lambda_c <- max(0, lambda_c + lr ((J_c - d_c) / s_c + m_c)): J_c is the mean
   // per-step cost of the iteration, s_c the running mean of |per-step cost|.
   // The ratio is a relative violation in [-1, 1] whatever the cost's units,
   // so one learning rate fits costs whose scales differ by orders of
-  // magnitude (energy in J per slot vs an accuracy shortfall per completion).
+  // magnitude (energy in J per slot vs an accuracy shortfall per completion);
+  // m_c >= 0 is a safety margin on the same relative scale.
+  // mean_cost [C]: J_c; step_costs [..., C]: the per-step costs behind it.
   void update(const torch::Tensor& mean_cost, const torch::Tensor& step_costs);
   // (A_r - sum_c lambda_c A_c) / (1 + sum_c lambda_c); heads on the last dim.
   torch::Tensor combine(const torch::Tensor& adv_heads) const;
 
-  torch::Tensor lambda, limits;  // [C] float32 buffers
+  torch::Tensor lambda, limits, lr, margin;  // [C] float32 buffers
   RunningMeanStd cost_stats{nullptr};
   std::string mode;
-  double lr;
   int64_t costs;
 };
 TORCH_MODULE(Lagrange);

@@ -60,6 +60,8 @@ Trainer::Trainer(VecEnv& env, const AgentConfig& cfg, std::string run_dir, std::
   const int64_t T = cfg_.train.rollout_steps;
   ro_ = Rollout::allocate(T, dims_.num_envs, dims_.users, dims_.features, dims_.actions, dims_.costs, Uv_, K_, device_);
   actions_i32_ = torch::zeros({dims_.num_envs, dims_.users}, torch::TensorOptions().dtype(torch::kInt32).device(device_));
+  ep_step_ = torch::zeros({dims_.num_envs}, torch::TensorOptions().dtype(torch::kInt64).device(device_));
+  warm_ = torch::zeros({T, dims_.num_envs}, torch::TensorOptions().dtype(torch::kBool).device(device_));
   const int64_t batch = T * dims_.num_envs;
   num_iterations_ = std::max<long long>(1, cfg_.train.total_steps / batch);
   ep_acc_ = torch::zeros({3 + dims_.costs + dims_.info}, torch::TensorOptions().dtype(torch::kFloat64).device(device_));
@@ -150,6 +152,9 @@ void Trainer::collect(IterationStats& st) {
     ro_.rewards[t].copy_(streams);
     ro_.raw_costs[t].copy_(et_.costs);
     ro_.terminated[t].copy_(term);
+    ep_step_ += 1;
+    warm_[t].copy_(ep_step_ > cfg_.lag.warmup_steps);
+    ep_step_.masked_fill_(done, 0);
     ro_.truncated[t].copy_(trunc);
     ro_.next_active[t].copy_(et_.active);
     const auto done3 = done.reshape({E, 1, 1});
@@ -233,7 +238,9 @@ IterationStats Trainer::iterate() {
   // Multipliers from this iteration's mean per-step costs.
   torch::Tensor mean_cost;
   if (dims_.costs) {
-    mean_cost = ro_.raw_costs.mean(c10::IntArrayRef{0, 1});
+    // J_c over the steady-state steps only (all of them without a warm-up).
+    const auto w = warm_.to(ro_.raw_costs.dtype()).unsqueeze(-1);  // [T, E, 1]
+    mean_cost = (ro_.raw_costs * w).sum(c10::IntArrayRef{0, 1}) / w.sum().clamp_min(1);
     lagrange_->update(mean_cost, ro_.raw_costs);
   }
 
@@ -433,6 +440,8 @@ void Trainer::log(const IterationStats& st) {
   if (wm_) {
     s.emplace_back("wm/loss", st.wm.loss);
     s.emplace_back("wm/val_error", st.wm.val_error);
+    s.emplace_back("wm/val_obs_error", st.wm.val_obs_error);
+    s.emplace_back("wm/val_reward_error", st.wm.val_reward_error);
     s.emplace_back("wm/gate_open", st.wm.gate_open);
     s.emplace_back("wm/imagined_decisions", st.wm.imagined_decisions);
   }
@@ -474,6 +483,7 @@ void Trainer::save(const std::string& dir) {
     data.optimizers["wm_optimizer"] = serialize_optimizer(wm_->optimizer());
     for (const auto& [k, t] : wm_->replay_tensors()) data.extra[k] = to_blob(t);
   }
+  data.extra["trainer.ep_step"] = to_blob(ep_step_);
   const auto env_bytes = env_.save_state();
   data.env_state.assign(reinterpret_cast<const char*>(env_bytes.data()), env_bytes.size());
   data.trainer = {{"iteration", iteration_},
@@ -515,6 +525,7 @@ void Trainer::resume() {
     wm_->load_replay(replay);
   }
   env_.load_state(std::vector<uint8_t>(data.env_state.begin(), data.env_state.end()));
+  if (data.extra.count("trainer.ep_step")) ep_step_.copy_(from_blob_copy(data.extra.at("trainer.ep_step")));
   iteration_ = tj.value("iteration", 0LL);
   global_step_ = tj.value("global_step", 0LL);
   elapsed_s_ = tj.value("elapsed_s", 0.0);

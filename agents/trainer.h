@@ -83,6 +83,8 @@ class Trainer {
   Rollout ro_;
   torch::Tensor last_value_;     // [E, Uv, K]
   torch::Tensor actions_i32_;    // [E, U] int32, what env.step reads
+  torch::Tensor ep_step_;        // [E] int64: steps since each env's episode began
+  torch::Tensor warm_;           // [T, E] bool: step counts towards J_c (past lagrangian.warmup_steps)
   // episode accumulators over the iteration: [returns, lengths, count, costs..., info...]
   torch::Tensor ep_acc_;
   torch::Tensor decisions_acc_;

@@ -50,7 +50,7 @@ WorldModelLearner::Batch WorldModelLearner::sample_windows(const Rollout& ro, Ac
   return b;
 }
 
-std::pair<torch::Tensor, torch::Tensor> WorldModelLearner::losses(const Batch& b) {
+std::tuple<torch::Tensor, torch::Tensor, torch::Tensor> WorldModelLearner::losses(const Batch& b) {
   const int64_t L = b.x.size(0), n = b.x.size(1);
   auto h = torch::zeros({n, cfg_.hidden}, b.x.options());
   std::vector<torch::Tensor> d, r, c, a;
@@ -63,21 +63,32 @@ std::pair<torch::Tensor, torch::Tensor> WorldModelLearner::losses(const Batch& b
     h = h * (1 - b.reset[l]).unsqueeze(-1);  // a new episode starts from an empty state
   }
   const auto pd = torch::stack(d), pr = torch::stack(r), pc = torch::stack(c), pa = torch::stack(a);
-  const auto obs_mse = (pd - b.delta).pow(2).mean();
-  const auto loss = obs_mse + (pr - b.reward).pow(2).mean() +
-                    torch::binary_cross_entropy_with_logits(pc, b.cont) +
+  // Each head's error relative to its target's variance (1 - R^2), so that
+  // the reward and cost streams (small numbers once scaled) weigh as much as
+  // the observation; constant features carry no information and are skipped.
+  const std::vector<int64_t> dims = {0, 1};
+  const auto obs_var = (b.delta - b.delta.mean(dims)).pow(2).mean(dims).detach();  // [F]
+  const auto varying = (obs_var > 1e-6).to(obs_var.dtype());
+  const auto obs_err = ((pd - b.delta).pow(2).mean(dims) / obs_var.clamp_min(1e-6) * varying).sum() /
+                       varying.sum().clamp_min(1);
+  const auto rew_var = (b.reward - b.reward.mean(dims)).pow(2).mean(dims).detach();  // [K]
+  const auto head_err = (pr - b.reward).pow(2).mean(dims) / rew_var.clamp_min(1e-8);  // [K]
+  const auto loss = obs_err + head_err.mean() + torch::binary_cross_entropy_with_logits(pc, b.cont) +
                     torch::binary_cross_entropy_with_logits(pa, b.next_active);
-  torch::NoGradGuard no_grad;
-  const auto norm_err = obs_mse / (b.delta - b.delta.mean(c10::IntArrayRef{0, 1})).pow(2).mean().clamp_min(1e-8);
-  return {loss, norm_err};
+  // The gate looks at the reward head: constraint costs are mostly
+  // unpredictable per step (an answer's correctness is a coin flip).
+  return {loss, obs_err, head_err[0]};
 }
 
 WorldModelStats WorldModelLearner::fit(const Rollout& ro, ActorCritic& policy, long long iteration) {
   WorldModelStats st;
   {
     torch::NoGradGuard no_grad;
-    const auto [loss, err] = losses(sample_windows(ro, policy, cfg_.batch_windows));
-    st.val_error = err.item<double>();  // the metrics copy of this iteration
+    const auto [loss, obs_err, rew_err] = losses(sample_windows(ro, policy, cfg_.batch_windows));
+    const auto host = torch::stack({obs_err, rew_err}).to(torch::kFloat64).to(torch::kCPU);  // the gate's one read
+    st.val_obs_error = host[0].item<double>();
+    st.val_reward_error = host[1].item<double>();
+    st.val_error = st.val_reward_error;
   }
   Rollout copy = ro;  // tensors are reused by the next rollout: keep clones
   copy.obs = ro.obs.clone(); copy.next_obs = ro.next_obs.clone(); copy.active = ro.active.clone();
@@ -90,7 +101,7 @@ WorldModelStats WorldModelLearner::fit(const Rollout& ro, ActorCritic& policy, l
     const int64_t per = std::max<int64_t>(1, cfg_.batch_windows / static_cast<int64_t>(replay_.size()));
     torch::Tensor loss;
     for (const auto& r : replay_) {
-      const auto l = losses(sample_windows(r, policy, per)).first;
+      const auto l = std::get<0>(losses(sample_windows(r, policy, per)));
       loss = loss.defined() ? loss + l : l;
     }
     loss = loss / static_cast<double>(replay_.size());

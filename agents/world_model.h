@@ -35,7 +35,13 @@ struct WorldModelImpl : torch::nn::Module {
 TORCH_MODULE(WorldModel);
 
 struct WorldModelStats {
-  double loss = NAN, val_error = NAN, gate_open = 0, mve_cells = 0, imagined_decisions = 0;
+  // Normalised MSEs (1 - R^2) on the fresh rollout, before the model trains
+  // on it. The gate uses the reward head's (val_error = val_reward_error):
+  // the observation error is averaged per feature and stays near 1 in the
+  // offload scenario whatever the model, because its deltas are dominated by
+  // events no model can time (fading, arrivals, completions); it is logged.
+  double loss = NAN, val_error = NAN, val_obs_error = NAN, val_reward_error = NAN, gate_open = 0, mve_cells = 0,
+         imagined_decisions = 0;
 };
 
 // Imagined samples for the PPO loss (empty when the gate is closed).
@@ -69,7 +75,8 @@ class WorldModelLearner {
     torch::Tensor x, delta, reward, cont, next_active, reset;  // [L, B, ...]
   };
   Batch sample_windows(const Rollout& ro, ActorCritic& policy, int64_t count) const;
-  std::pair<torch::Tensor, torch::Tensor> losses(const Batch& b);  // (total loss, normalised obs MSE)
+  // (total loss, normalised obs MSE per feature (mean), normalised MSE of the reward head)
+  std::tuple<torch::Tensor, torch::Tensor, torch::Tensor> losses(const Batch& b);
   torch::Tensor inputs(const torch::Tensor& obs_n, const torch::Tensor& actions, const torch::Tensor& active,
                        const torch::Tensor& joint) const;
 

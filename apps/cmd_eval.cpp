@@ -19,11 +19,12 @@
 
 namespace mecrl::app {
 
-ActFn resolve_policy(const std::string& policy, const std::vector<std::string>& baselines, const std::string& origin) {
+ActFn resolve_policy(const std::string& policy, const std::vector<std::string>& baselines, const std::string& origin,
+                     bool deterministic) {
   if (std::find(baselines.begin(), baselines.end(), policy) != baselines.end()) {
     return [policy](VecEnv& env, int32_t* a) { env.act_baseline(policy, a); };
   }
-  if (std::filesystem::exists(policy)) return agents::load_policy(policy, /*deterministic=*/true);
+  if (std::filesystem::exists(policy)) return agents::load_policy(policy, deterministic);
   std::string list;
   for (const auto& n : baselines) list += (list.empty() ? "" : ", ") + n;
   throw UsageError(origin + " '" + policy + "' is not a baseline (" + list + ") nor a checkpoint directory");
@@ -43,6 +44,13 @@ void allow_training_keys(ConfigReader& r) {
   for (const char* p : {"train.", "ppo.", "wm.", "lagrangian.", "resume"}) r.allow_prefix(p);
 }
 
+bool read_deterministic(ConfigReader& r) {
+  bool deterministic = true;
+  r.get("eval.deterministic", deterministic,
+        "trained policies: most likely action (true) or sampled from the policy (false)");
+  return deterministic;
+}
+
 }  // namespace
 
 int run_eval(const EvalArgs& args) {
@@ -52,28 +60,33 @@ int run_eval(const EvalArgs& args) {
   if (scenario == "uncertainty") {
     const uncertainty::UncertaintyParams params = uncertainty::read_uncertainty_params(r);
     uncertainty::EvalSettings settings = uncertainty::read_eval_settings(r);
+    const bool deterministic = read_deterministic(r);
     allow_training_keys(r);
     r.finish();
     if (args.episodes > 0) settings.episodes = args.episodes;
-    const ActFn act = resolve_policy(args.policy, uncertainty::UncertaintyScenario::baseline_names());
+    const ActFn act = resolve_policy(args.policy, uncertainty::UncertaintyScenario::baseline_names(), "--policy",
+                                     deterministic);
     print(uncertainty::evaluate_uncertainty(params, settings, args.policy, act), args.json);
   } else if (scenario == "offload") {
     const offload::OffloadParams params = offload::read_offload_params(r);
     offload::EvalSettings settings = offload::read_eval_settings(r);
+    const bool deterministic = read_deterministic(r);
     allow_training_keys(r);
     r.finish();
     if (args.episodes > 0) settings.episodes = args.episodes;
-    const ActFn act = resolve_policy(args.policy, offload::OffloadScenario::baseline_names());
+    const ActFn act =
+        resolve_policy(args.policy, offload::OffloadScenario::baseline_names(), "--policy", deterministic);
     print(offload::evaluate(params, settings, args.policy, act), args.json);
   } else {
     const EnvFactory f = read_env_factory_for(scenario, r);
     int episodes = 100;
     r.get("eval.episodes", episodes, 1, 1 << 20, "episodes to average over");
+    const bool deterministic = read_deterministic(r);
     allow_training_keys(r);
     r.finish();
     if (args.episodes > 0) episodes = args.episodes;
     auto env = f.make(std::min(episodes, 64), Device::Cpu, 0);
-    const ActFn act = resolve_policy(args.policy, env->baseline_names());
+    const ActFn act = resolve_policy(args.policy, env->baseline_names(), "--policy", deterministic);
     print(evaluate_returns(*env, act, episodes, args.policy), args.json);
   }
   return 0;

@@ -38,6 +38,6 @@ int run_bench(const std::vector<std::string>& passthrough);
 
 // A baseline name or a checkpoint directory -> a policy (cmd_eval.cpp).
 ActFn resolve_policy(const std::string& policy, const std::vector<std::string>& baselines,
-                     const std::string& origin = "--policy");
+                     const std::string& origin = "--policy", bool deterministic = true);
 
 }  // namespace mecrl::app

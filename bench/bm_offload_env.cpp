@@ -4,6 +4,8 @@
 // Actions come from the `random` baseline, computed outside the timed region.
 #include <benchmark/benchmark.h>
 
+#include "bench_params.h"
+
 #include <vector>
 
 #include "core/config.h"
@@ -17,17 +19,11 @@ namespace {
 using mecrl::offload::OffloadScenario;
 using Env = mecrl::ScenarioEnv<OffloadScenario, mecrl::CpuExec>;
 
-mecrl::offload::OffloadParams default_params(int users) {
-  mecrl::Config cfg = mecrl::Config::load(MECRL_SOURCE_DIR "/configs/offload.yaml");
-  cfg.set("env.num_users", std::to_string(users), "bench");
-  mecrl::ConfigReader r(cfg);
-  return mecrl::offload::read_offload_params(r);
-}
 
 void BM_OffloadStepCpu(benchmark::State& state) {
   const int envs = static_cast<int>(state.range(0));
   const int users = static_cast<int>(state.range(1));
-  Env env(default_params(users), envs, mecrl::CpuExec{0});
+  Env env(mecrl::bench::offload_params(users), envs, mecrl::CpuExec{0});
   std::vector<int32_t> actions(static_cast<size_t>(envs) * users, 0);
   // Warm up past the empty-cell transient so queues are in steady state.
   for (int t = 0; t < 200; ++t) {

@@ -4,6 +4,8 @@
 // decisions. Sizes: num_envs {1k, 16k, 64k, 256k} x N {10, 50, 200}.
 #include <benchmark/benchmark.h>
 
+#include "bench_params.h"
+
 #include <vector>
 
 #include "core/config.h"
@@ -12,12 +14,6 @@
 
 namespace {
 
-mecrl::offload::OffloadParams params_for(int users) {
-  mecrl::Config cfg = mecrl::Config::load(MECRL_SOURCE_DIR "/configs/offload.yaml");
-  cfg.set("env.num_users", std::to_string(users), "bench");
-  mecrl::ConfigReader r(cfg);
-  return mecrl::offload::read_offload_params(r);
-}
 
 void BM_OffloadStepCuda(benchmark::State& state) {
   if (mecrl::cuda::device_count() == 0) {
@@ -25,7 +21,7 @@ void BM_OffloadStepCuda(benchmark::State& state) {
     return;
   }
   const int envs = static_cast<int>(state.range(0)), users = static_cast<int>(state.range(1));
-  auto env = mecrl::cuda::make_offload_env(params_for(users), envs);
+  auto env = mecrl::cuda::make_offload_env(mecrl::bench::offload_params(users), envs);
   const size_t n = static_cast<size_t>(envs) * users;
   std::vector<int32_t> host(n, 1);
   auto* actions = static_cast<int32_t*>(mecrl::cuda::device_alloc(n * sizeof(int32_t)));

@@ -8,6 +8,8 @@
 //     Actions come from GOA, computed outside the timed region.
 #include <benchmark/benchmark.h>
 
+#include "bench_params.h"
+
 #include <string>
 #include <vector>
 
@@ -22,19 +24,13 @@ namespace {
 using Env = mecrl::ScenarioEnv<mecrl::uncertainty::UncertaintyScenario, mecrl::CpuExec>;
 const char* kPolicies[] = {"goa", "dmin", "random", "edge"};
 
-mecrl::uncertainty::UncertaintyParams params_for(int users) {
-  mecrl::Config cfg = mecrl::Config::load(MECRL_SOURCE_DIR "/configs/uncertainty.yaml");
-  cfg.set("env.num_users", std::to_string(users), "bench");
-  mecrl::ConfigReader r(cfg);
-  return mecrl::uncertainty::read_uncertainty_params(r);
-}
 
 void BM_UncertaintySolverCpu(benchmark::State& state) {
   const int envs = static_cast<int>(state.range(0));
   const int users = static_cast<int>(state.range(1));
   const int threads = static_cast<int>(state.range(2));
   const std::string policy = kPolicies[state.range(3)];
-  Env env(params_for(users), envs, mecrl::CpuExec{threads});
+  Env env(mecrl::bench::uncertainty_params(users), envs, mecrl::CpuExec{threads});
   std::vector<int32_t> actions(static_cast<size_t>(envs) * users, 0);
   for (auto _ : state) {
     env.act_baseline(policy, actions.data());
@@ -58,7 +54,7 @@ BENCHMARK(BM_UncertaintySolverCpu)
 void BM_UncertaintyStepCpu(benchmark::State& state) {
   const int envs = static_cast<int>(state.range(0));
   const int users = static_cast<int>(state.range(1));
-  Env env(params_for(users), envs, mecrl::CpuExec{0});
+  Env env(mecrl::bench::uncertainty_params(users), envs, mecrl::CpuExec{0});
   std::vector<int32_t> actions(static_cast<size_t>(envs) * users, 0);
   for (auto _ : state) {
     state.PauseTiming();

@@ -83,7 +83,7 @@ class ScenarioEnv final : public VecEnv {
   std::vector<std::string> info_names() const override { return Sc::info_names(); }
   std::vector<std::string> baseline_names() const override { return Sc::baseline_names(); }
   void act_baseline(const std::string& name, int32_t* actions) override {
-    exec_.for_each(dims_.num_envs, BaselineFn<Sc>{p_, state_, Sc::baseline_id(name), actions});
+    exec_.for_each(dims_.num_envs, BaselineFn<Sc>{p_, state_, baseline_id(name), actions});
   }
   // State and step buffers (the current observation belongs to the state a
   // resumed run continues from).
@@ -111,6 +111,15 @@ class ScenarioEnv final : public VecEnv {
   Exec& exec() { return exec_; }
 
  private:
+  // Baselines are numbered by their position in Sc::baseline_names().
+  static int baseline_id(const std::string& name) {
+    const auto names = Sc::baseline_names();
+    for (size_t k = 0; k < names.size(); ++k) {
+      if (names[k] == name) return static_cast<int>(k);
+    }
+    throw std::invalid_argument(std::string("unknown ") + Sc::kName + " baseline '" + name + "'");
+  }
+
   template <class T, class Visit>
   void allocate(T& views, void*& mem, size_t& bytes, Visit visit) {
     SoaArena measure(layout_, nullptr);

@@ -4,6 +4,7 @@
 // iteration time spent in env, inference, GAE, update and world model.
 #include <benchmark/benchmark.h>
 
+#include "../bench_params.h"
 #include "agents/trainer.h"
 #include "core/config.h"
 #include "cuda/backend.h"
@@ -16,16 +17,10 @@ namespace {
 
 using namespace mecrl;
 
-offload::OffloadParams params_for(int users) {
-  Config cfg = Config::load(MECRL_SOURCE_DIR "/configs/offload.yaml");
-  cfg.set("env.num_users", std::to_string(users), "bench");
-  ConfigReader r(cfg);
-  return offload::read_offload_params(r);
-}
 
 std::unique_ptr<VecEnv> make_env(bool gpu, int envs, int users) {
-  if (gpu) return cuda::make_offload_env(params_for(users), envs);
-  return std::make_unique<ScenarioEnv<offload::OffloadScenario, CpuExec>>(params_for(users), envs, CpuExec{0});
+  if (gpu) return cuda::make_offload_env(bench::offload_params(users), envs);
+  return std::make_unique<ScenarioEnv<offload::OffloadScenario, CpuExec>>(bench::offload_params(users), envs, CpuExec{0});
 }
 
 agents::AgentConfig agent_config(int envs, bool wm) {

@@ -135,13 +135,6 @@ struct CartPoleScenario {
   static std::vector<std::string> cost_names() { return {}; }
   static std::vector<std::string> info_names() { return {}; }
   static std::vector<std::string> baseline_names() { return {"random", "left", "right"}; }
-  static int baseline_id(const std::string& name) {
-    const auto names = baseline_names();
-    for (size_t k = 0; k < names.size(); ++k) {
-      if (names[k] == name) return static_cast<int>(k);
-    }
-    throw std::invalid_argument("unknown cartpole baseline '" + name + "'");
-  }
 };
 
 }  // namespace mecrl::cartpole

@@ -21,7 +21,7 @@ enum Feature : int {
   kFDeficit = 8,      // energy deficit Y_i / (budget * 60 s)
   kFLocalAcc = 9,     // on-device variant's accuracy for this class
   kFLocalHal = 10,    // on-device variant's hallucination rate
-  kFSlotFrac = 11,    // t / T
+  kFSlotFrac = 11,    // t / T (T of training, clamped to 1; params.h obs_horizon_slots)
   kFAccGap = 12,      // running accuracy - A_min
   kFHalGap = 13,      // running hallucination - H_max
   // Where the user's query is (one-hot; all 0 when idle or deciding). Beyond
@@ -56,7 +56,7 @@ MECRL_HD void observe_env(const OffloadParams& p, const OffloadState& s, int e, 
   const ServerView v = server_view(p, s, e);
   float wait[kMaxServers];
   for (int j = 0; j < m; ++j) wait[j] = estimated_wait_s(p, j, v.queued[j] + v.active[j] + v.uploading[j]);
-  const float slot_frac = static_cast<float>(s.t[e]) / static_cast<float>(p.episode_slots);
+  const float slot_frac = min_of(static_cast<float>(s.t[e]) / static_cast<float>(p.obs_horizon_slots), 1.f);
   const float acc_gap = s.acc_ema[e] - p.acc_min;
   const float hal_gap = s.hal_ema[e] - p.hal_max;
   const float deficit_scale = 1.f / (p.energy_budget_w * 60.f);

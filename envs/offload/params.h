@@ -47,6 +47,10 @@ struct OffloadParams {
   // --- time (spec §1)
   float dt_s = 0.25f;
   int episode_slots = 1200;  // T; the last slot truncates
+  // T in the observation's t/T (spec §7). Evaluation runs longer episodes
+  // (spec §10.1) but keeps the training T here, so a trained policy sees the
+  // feature it was trained on (clamped at 1 past the training horizon).
+  int obs_horizon_slots = 1200;
 
   // --- population and geometry (spec §2)
   int num_users = 100;   // N

@@ -49,13 +49,6 @@ struct OffloadScenario {
   static std::vector<std::string> baseline_names() {
     return {"local", "offload", "random", "complexity", "greedy", "goa"};
   }
-  static int baseline_id(const std::string& name) {
-    const auto names = baseline_names();
-    for (size_t k = 0; k < names.size(); ++k) {
-      if (names[k] == name) return static_cast<int>(k);
-    }
-    throw std::invalid_argument("unknown offload baseline '" + name + "'");
-  }
 };
 
 }  // namespace mecrl::offload

@@ -46,13 +46,6 @@ struct UncertaintyScenario {
   }
   // In the order of enum Baseline.
   static std::vector<std::string> baseline_names() { return {"local", "edge", "goa", "dmin", "random"}; }
-  static int baseline_id(const std::string& name) {
-    const auto names = baseline_names();
-    for (size_t k = 0; k < names.size(); ++k) {
-      if (names[k] == name) return static_cast<int>(k);
-    }
-    throw std::invalid_argument("unknown uncertainty baseline '" + name + "'");
-  }
 };
 
 }  // namespace mecrl::uncertainty

@@ -14,7 +14,7 @@ namespace {
 TEST(Lagrangian, DualAscentByHand) {
   LagrangianConfig cfg;
   cfg.mode = "lagrangian";
-  cfg.lr = 0.5f;
+  cfg.lr = {0.5f, 0.5f};
   cfg.lambda_init = {0.1f, 0.f};
   cfg.limits = {0.f, 0.f};
   Lagrange lag(cfg, 2);
@@ -28,6 +28,12 @@ TEST(Lagrangian, DualAscentByHand) {
   Lagrange lag2(cfg, 2);
   lag2->update(torch::tensor({0.2f, -0.3f}), steps);
   EXPECT_EQ(lag2->lambda[0].item<float>(), 0.f);  // 0.1 + 0.5 * (-0.3) / 0.2 < 0
+  // A margin m aims inside the constraint: 0.1 + 0.5 * (0.2 / 0.2 + 0.1) = 0.65.
+  cfg.limits = {0.f, 0.f};
+  cfg.margin = {0.1f, 0.f};
+  Lagrange lag3(cfg, 2);
+  lag3->update(torch::tensor({0.2f, -0.3f}), steps);
+  EXPECT_NEAR(lag3->lambda[0].item<float>(), 0.65f, 1e-4);
 }
 
 TEST(Lagrangian, PenaltyModeKeepsMultipliers) {

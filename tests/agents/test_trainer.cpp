@@ -17,6 +17,7 @@
 #include "envs/offload/scenario.h"
 #include "envs/scenario_env.h"
 #include "run_command.h"
+#include "temp_dir.h"
 
 namespace mecrl::agents {
 namespace {
@@ -41,12 +42,7 @@ AgentConfig small_config() {
   return c;
 }
 
-fs::path temp_dir(const std::string& name) {
-  const fs::path d = fs::temp_directory_path() / ("mecrl_trainer_" + name + "_" + std::to_string(getpid()));
-  fs::remove_all(d);
-  fs::create_directories(d);
-  return d;
-}
+fs::path temp_dir(const std::string& name) { return testing::fresh_scratch_dir("trainer_" + name); }
 
 std::vector<torch::Tensor> params_of(ActorCritic& p) {
   std::vector<torch::Tensor> v;

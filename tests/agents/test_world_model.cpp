@@ -50,8 +50,9 @@ TEST(WorldModel, FitsKnownLinearSystem) {
     last = wm.fit(r, policy, it);
     if (it == 0) first = last;
   }
-  EXPECT_GT(first.val_error, 0.5);  // an untrained model explains little
-  EXPECT_LT(last.val_error, 0.05) << "normalised one-step MSE on unseen data";
+  EXPECT_GT(first.val_obs_error, 0.5);  // an untrained model explains little
+  EXPECT_LT(last.val_obs_error, 0.05) << "normalised one-step MSE of the state change on unseen data";
+  EXPECT_LT(last.val_reward_error, 0.05) << "normalised MSE of the reward on unseen data";
   EXPECT_EQ(last.gate_open, 1.0);
 }
 

@@ -15,6 +15,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "temp_dir.h"
 #include "core/atomic_file.h"
 
 namespace mecrl {
@@ -22,21 +23,7 @@ namespace {
 
 namespace fs = std::filesystem;
 
-// Everything a test writes lives under one directory per test process,
-// removed when the process ends.
-fs::path test_root() {
-  static const fs::path root = fs::temp_directory_path() / ("mecrl_test_atomic_" + std::to_string(::getpid()));
-  return root;
-}
-
-class RemoveTestRoot : public ::testing::Environment {
- public:
-  void TearDown() override {
-    std::error_code ec;
-    fs::remove_all(test_root(), ec);
-  }
-};
-const ::testing::Environment* const kRemoveTestRoot = ::testing::AddGlobalTestEnvironment(new RemoveTestRoot);
+fs::path test_root() { return testing::scratch_root() / "atomic_file"; }
 
 fs::path fresh_dir(const std::string& name) {
   const fs::path dir = test_root() / name;

@@ -14,6 +14,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "temp_dir.h"
 #include "core/atomic_file.h"
 #include "core/safetensors.h"
 
@@ -22,21 +23,7 @@ namespace {
 
 namespace fs = std::filesystem;
 
-// Everything a test writes lives under one directory per test process,
-// removed when the process ends.
-fs::path test_root() {
-  static const fs::path root = fs::temp_directory_path() / ("mecrl_test_safetensors_" + std::to_string(::getpid()));
-  return root;
-}
-
-class RemoveTestRoot : public ::testing::Environment {
- public:
-  void TearDown() override {
-    std::error_code ec;
-    fs::remove_all(test_root(), ec);
-  }
-};
-const ::testing::Environment* const kRemoveTestRoot = ::testing::AddGlobalTestEnvironment(new RemoveTestRoot);
+fs::path test_root() { return testing::scratch_root() / "safetensors"; }
 
 std::string temp_path(const std::string& name) {
   const fs::path dir = test_root();

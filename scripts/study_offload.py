@@ -1,0 +1,135 @@
+#!/usr/bin/env python3
+"""The offload study of issue 3: train PPO-Lagrangian and world-model PPO
+(several seeds) at each population, evaluate every trained policy and every
+baseline with the eval protocol, and print Markdown tables.
+
+    scripts/study_offload.py --users 100 200 --seeds 1 2 3 --steps 300000 --out study/
+
+Everything goes through ./mecrl (train, eval --json); runs land in
+<out>/runs/, the raw JSON in <out>/eval/, the tables in <out>/study.md.
+Standard library only.
+
+Convergence speed: each run's episodic-return curve (metrics.csv) is smoothed
+over 5 logged episodes; the final return is the mean of the last 20 % of
+the curve; steps-to-95 % is the first step at which the smoothed curve has
+covered 95 % of the way from its first value to the final return (returns
+are negative here, so "95 % of the final return" is read as 95 % of the
+improvement).
+"""
+import argparse
+import csv
+import json
+import os
+import statistics
+import subprocess
+import sys
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+MECRL = os.path.join(ROOT, "mecrl")
+BASELINES = ["local", "offload", "random", "complexity", "greedy", "goa"]
+AGENTS = {"ppo_lag": "configs/offload_ppo.yaml", "wm_ppo_lag": "configs/offload_wmppo.yaml"}
+KEYS = ["latency_mean_s", "latency_p95_s", "accuracy", "hallucination", "device_power_w",
+        "offload_fraction", "satisfied_energy", "satisfied_accuracy", "satisfied_hallucination", "satisfied_all"]
+
+
+def run(cmd, log=None):
+    print("+", " ".join(cmd), file=sys.stderr, flush=True)
+    out = subprocess.run(cmd, cwd=ROOT, check=True, capture_output=True, text=True)
+    if log:
+        with open(log, "w") as f:
+            f.write(out.stdout)
+    return out.stdout
+
+
+def evaluate(policy, users, episodes, extra):
+    cmd = [MECRL, "eval", "--config", "configs/offload.yaml", "--policy", policy, "--episodes", str(episodes),
+           f"env.num_users={users}", "--json"] + extra
+    return json.loads(run(cmd))["metrics"]
+
+
+def curve(run_dir):
+    steps, rets = [], []
+    with open(os.path.join(run_dir, "metrics.csv")) as f:
+        last = None
+        for row in csv.DictReader(f):
+            r = row["charts/episodic_return"]
+            if r in ("", "nan") or r == last:
+                continue  # only iterations in which episodes finished
+            last = r
+            steps.append(int(float(row["global_step"])))
+            rets.append(float(r))
+    return steps, rets
+
+
+def convergence(run_dir):
+    steps, rets = curve(run_dir)
+    if len(rets) < 5:
+        return float("nan"), float("nan")
+    sm = [statistics.mean(rets[max(0, k - 4):k + 1]) for k in range(len(rets))]
+    tail = max(1, len(sm) // 5)
+    final = statistics.mean(rets[-tail:])
+    start = sm[0]
+    for s, v in zip(steps, sm):
+        if final == start or (v - start) / (final - start) >= 0.95:
+            return s, final
+    return steps[-1], final
+
+
+def fmt(v, key):
+    if v is None:
+        return "-"
+    if key.startswith("satisfied"):
+        return "yes" if v > 0 else "**no**"
+    return f"{v:.3f}" if abs(v) < 100 else f"{v:.1f}"
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--users", type=int, nargs="+", default=[100, 200])
+    ap.add_argument("--seeds", type=int, nargs="+", default=[1, 2, 3])
+    ap.add_argument("--steps", type=int, default=300000)
+    ap.add_argument("--episodes", type=int, default=32, help="eval episodes (2400 slots each)")
+    ap.add_argument("--agents", nargs="+", default=list(AGENTS))
+    ap.add_argument("--out", default="study")
+    ap.add_argument("--threads", type=int, default=0)
+    ap.add_argument("--skip-train", action="store_true", help="reuse <out>/runs")
+    args = ap.parse_args()
+    out = os.path.abspath(args.out)
+    os.makedirs(os.path.join(out, "eval"), exist_ok=True)
+    lines = ["# offload study", "", f"steps per run: {args.steps}; eval: {args.episodes} episodes x 2400 slots "
+             "(first 480 excluded); trained policies evaluated deterministically (argmax) and sampled.", ""]
+    for n in args.users:
+        rows = {}
+        for b in BASELINES:
+            rows[b] = evaluate(b, n, args.episodes, [])
+        conv = {}
+        for agent in args.agents:
+            for seed in args.seeds:
+                name = f"N{n}_{agent}_s{seed}"
+                runs = os.path.join(out, "runs")
+                if not args.skip_train:
+                    run([MECRL, "train", "--config", AGENTS[agent], f"env.num_users={n}", f"seed={seed}",
+                         f"train.total_steps={args.steps}", f"train.runs_dir={runs}", f"train.name={name}",
+                         f"threads={args.threads}"], log=os.path.join(out, f"{name}.log"))
+                run_dir = sorted(d for d in os.listdir(runs) if d.startswith(name + "__"))[-1]
+                run_dir = os.path.join(runs, run_dir)
+                conv[(agent, seed)] = convergence(run_dir)
+                ckpt = os.path.join(run_dir, "checkpoints", "last")
+                for mode, extra in (("argmax", []), ("sampled", ["eval.deterministic=false"])):
+                    m = evaluate(ckpt, n, args.episodes, extra)
+                    rows[f"{agent} s{seed} {mode}"] = m
+                    json.dump(m, open(os.path.join(out, "eval", f"{name}_{mode}.json"), "w"))
+        lines += [f"## N = {n}", "", "| policy | " + " | ".join(KEYS) + " |", "|---" * (len(KEYS) + 1) + "|"]
+        for name, m in rows.items():
+            lines.append(f"| {name} | " + " | ".join(fmt(m.get(k), k) for k in KEYS) + " |")
+        lines += ["", "| agent | seed | steps to 95 % of final return | final return |", "|---|---|---|---|"]
+        for (agent, seed), (s, f) in conv.items():
+            lines.append(f"| {agent} | {seed} | {s} | {f:.2f} |")
+        lines.append("")
+        with open(os.path.join(out, "study.md"), "w") as f:
+            f.write("\n".join(lines))
+    print("\n".join(lines))
+
+
+if __name__ == "__main__":
+    main()
