@@ -33,7 +33,7 @@ if [ "${1:-}" = "--python" ]; then
   stamp="$root/.venv/.requirements.sha256"
   want="$(sha256sum "$req" | cut -d' ' -f1)"
   if [ ! -x "$root/.venv/bin/python" ] || [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
-    echo "mecrl: creating .venv with $(tr '\n' ' ' < "$req")(pip, pinned in tests/python/requirements.txt)" >&2
+    echo "mecrl: creating .venv with $(grep -v '^#' "$req" | tr '\n' ' ')(pip, pinned in tests/python/requirements.txt)" >&2
     rm -rf "$root/.venv"
     python3 -m venv "$root/.venv" >&2 || /usr/bin/python3 -m venv "$root/.venv" >&2
     "$root/.venv/bin/pip" install -q --disable-pip-version-check -r "$req" >&2

@@ -21,7 +21,7 @@ enum Feature : int {
   kFDeficit = 8,      // energy deficit Y_i / (budget * 60 s)
   kFLocalAcc = 9,     // on-device variant's accuracy for this class
   kFLocalHal = 10,    // on-device variant's hallucination rate
-  kFSlotFrac = 11,    // t / T (T of training, clamped to 1; params.h obs_horizon_slots)
+  kFSlotFrac = 11,    // t / obs_horizon_slots, clamped to 1 (params.h)
   kFAccGap = 12,      // running accuracy - A_min
   kFHalGap = 13,      // running hallucination - H_max
   // Where the user's query is (one-hot; all 0 when idle or deciding). Beyond

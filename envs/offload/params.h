@@ -47,10 +47,11 @@ struct OffloadParams {
   // --- time (spec §1)
   float dt_s = 0.25f;
   int episode_slots = 1200;  // T; the last slot truncates
-  // T in the observation's t/T (spec §7). Evaluation runs longer episodes
-  // (spec §10.1) but keeps the training T here, so a trained policy sees the
-  // feature it was trained on (clamped at 1 past the training horizon).
-  int obs_horizon_slots = 1200;
+  // T in the observation's t/T (spec §7), clamped at 1. Its own key, not
+  // episode_slots: training (T = 1200) and evaluation (T_eval = 2400, spec
+  // §10.1) run episodes of different lengths, and a trained policy must see
+  // the same feature in both, whichever config file each one reads.
+  int obs_horizon_slots = 2400;
 
   // --- population and geometry (spec §2)
   int num_users = 100;   // N

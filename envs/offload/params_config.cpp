@@ -95,7 +95,8 @@ OffloadParams read_offload_params(ConfigReader& r) {
   r.get("seed", p.seed, "run seed (Philox key): same seed, same trajectories");
   r.get_positive("env.dt_s", p.dt_s, 10, "slot length, s");
   r.get("env.episode_slots", p.episode_slots, 1, 1 << 24, "slots per training episode T (last one truncates)");
-  p.obs_horizon_slots = p.episode_slots;
+  r.get("env.obs_horizon_slots", p.obs_horizon_slots, 1, 1 << 24,
+        "T of the t/T observation feature (keep it the same for training and evaluation)");
   r.get("env.num_users", p.num_users, 1, kMaxUsers, "users per cell N");
   r.get("env.num_servers", p.num_servers, 1, kMaxServers, "edge servers M");
   r.get_positive("env.area_m", p.area_m, 1e5, "side of the square cell, m");

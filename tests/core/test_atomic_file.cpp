@@ -22,6 +22,8 @@ namespace mecrl {
 namespace {
 
 namespace fs = std::filesystem;
+using testing::slurp;
+using testing::error_of;
 
 fs::path test_root() { return testing::scratch_root() / "atomic_file"; }
 
@@ -32,26 +34,10 @@ fs::path fresh_dir(const std::string& name) {
   return dir;
 }
 
-std::string slurp(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
 std::set<std::string> names_in(const fs::path& dir) {
   std::set<std::string> out;
   for (const auto& e : fs::directory_iterator(dir)) out.insert(e.path().filename().string());
   return out;
-}
-
-std::string error_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const std::runtime_error& e) {
-    return e.what();
-  }
-  return "(no error)";
 }
 
 TEST(AtomicFile, WritesExactBytesAndReplacesLongerContent) {

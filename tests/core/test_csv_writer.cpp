@@ -17,6 +17,8 @@ namespace mecrl {
 namespace {
 
 namespace fs = std::filesystem;
+using testing::slurp;
+using testing::error_of;
 
 fs::path test_root() { return testing::scratch_root() / "csv_writer"; }
 
@@ -27,23 +29,7 @@ std::string fresh_file(const std::string& name) {
   return (dir / name).string();
 }
 
-std::string slurp(const std::string& p) {
-  std::ifstream in(p, std::ios::binary);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
 void spit(const std::string& p, const std::string& text) { std::ofstream(p, std::ios::binary) << text; }
-
-std::string error_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const std::runtime_error& e) {
-    return e.what();
-  }
-  return "(no error)";
-}
 
 TEST(Csv, HeaderFromFirstRowAndNumberFormat) {
   const std::string path = fresh_file("first_row.csv");

@@ -22,6 +22,7 @@ namespace mecrl {
 namespace {
 
 namespace fs = std::filesystem;
+using testing::error_of;
 
 fs::path test_root() { return testing::scratch_root() / "safetensors"; }
 
@@ -41,15 +42,6 @@ std::string u64le(uint64_t v) {
 // own length unless given.
 std::string raw_file(const std::string& header, const std::string& buffer, int64_t length = -1) {
   return u64le(length < 0 ? header.size() : static_cast<uint64_t>(length)) + header + buffer;
-}
-
-std::string error_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const std::runtime_error& e) {
-    return e.what();
-  }
-  return "(no error)";
 }
 
 TEST(Safetensors, ExactBytesOfASmallFile) {

@@ -24,6 +24,7 @@ namespace mecrl {
 namespace {
 
 namespace fs = std::filesystem;
+using testing::slurp;
 
 fs::path test_root() { return testing::scratch_root() / "tfevents"; }
 
@@ -31,13 +32,6 @@ fs::path fresh_dir(const std::string& name) {
   const fs::path dir = test_root() / name;
   fs::remove_all(dir);
   return dir;
-}
-
-std::string slurp(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
 }
 
 uint32_t bitwise_masked_crc(std::string_view s) {

@@ -233,7 +233,8 @@ TEST(OffloadDynamics, EnergyCalibrationA100) {
 // SAME_STEP autoreset: the step that truncates returns the new episode's
 // first observation in obs and the old episode's last one in final_obs.
 TEST(OffloadDynamics, TruncationKeepsFinalObservation) {
-  const OffloadParams p = params_with({"env.num_users=20", "env.episode_slots=50"});
+  // The t/T feature uses its own horizon (100 here), not the episode length.
+  const OffloadParams p = params_with({"env.num_users=20", "env.episode_slots=50", "env.obs_horizon_slots=100"});
   CpuEnv env(p, 2, CpuExec{1});
   const StepBuffers& b = env.buffers();
   const int F = env.dims().features, N = p.num_users;
@@ -243,10 +244,10 @@ TEST(OffloadDynamics, TruncationKeepsFinalObservation) {
     ASSERT_EQ(b.terminated[0], 0);
     ASSERT_EQ(b.truncated[0], t == 50 ? 1 : 0) << t;
     if (t == 49) {
-      EXPECT_NEAR(b.obs[kFSlotFrac], 49.f / 50.f, 1e-6);
+      EXPECT_NEAR(b.obs[kFSlotFrac], 49.f / 100.f, 1e-6);
     }
   }
-  EXPECT_NEAR(b.final_obs[kFSlotFrac], 1.f, 1e-6);  // t/T of the finished episode
+  EXPECT_NEAR(b.final_obs[kFSlotFrac], 50.f / 100.f, 1e-6);  // t/T of the finished episode
   EXPECT_EQ(b.obs[kFSlotFrac], 0.f);                // the new episode's first observation
   EXPECT_EQ(b.ep_length[0], 50);
   for (int i = 0; i < N; ++i) EXPECT_EQ(b.obs[i * F + kFDecide], 0.f) << "fresh episode starts empty";
