@@ -5,9 +5,7 @@
 #include <algorithm>
 #include <filesystem>
 #include <fstream>
-#include <functional>
 #include <set>
-#include <sstream>
 #include <string>
 #include <thread>
 #include <vector>
@@ -25,14 +23,7 @@ namespace fs = std::filesystem;
 using testing::slurp;
 using testing::error_of;
 
-fs::path test_root() { return testing::scratch_root() / "atomic_file"; }
-
-fs::path fresh_dir(const std::string& name) {
-  const fs::path dir = test_root() / name;
-  fs::remove_all(dir);
-  fs::create_directories(dir);
-  return dir;
-}
+fs::path fresh_dir(const std::string& name) { return testing::fresh_scratch_dir("atomic_file/" + name); }
 
 std::set<std::string> names_in(const fs::path& dir) {
   std::set<std::string> out;

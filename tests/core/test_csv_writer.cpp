@@ -3,9 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <filesystem>
-#include <functional>
 #include <fstream>
-#include <sstream>
 #include <string>
 
 #include <unistd.h>
