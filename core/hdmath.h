@@ -85,7 +85,17 @@ MECRL_HD float log_f(float x) {
 
 MECRL_HD float log2_f(float x) { return log_f(x) * 1.44269504088896341f; }
 MECRL_HD float log10_f(float x) { return log_f(x) * 0.434294481903251828f; }
-MECRL_HD float log1p_f(float x) { return log_f(1.f + x); }  // features only; no tiny-x care
+// log(1 + x), accurate for tiny x too (Goldberg's trick: u - 1 is the x that
+// 1 + x actually rounded to, so log(u) * x / (u - 1) cancels that rounding).
+// Shannon rates need it: log2(1 + SINR) at SINR < 6e-8 would round to 0 and
+// the delay D / R to +inf (a far server's link is slow, not infinitely slow).
+MECRL_HD float log1p_f(float x) {
+  const float u = 1.f + x;
+  if (u == 1.f) return x;                                     // |x| < 2^-24: log(1 + x) = x in float
+  if (u == bit_copy<float>(0x7f800000u) || u <= 0.f) return log_f(u);  // +inf, or -inf/NaN for x <= -1
+  return log_f(u) * (x / (u - 1.f));
+}
+MECRL_HD float log2_1p_f(float x) { return log1p_f(x) * 1.44269504088896341f; }
 MECRL_HD float exp10_f(float x) { return exp_f(x * kLn10); }
 MECRL_HD float db_to_linear(float db) { return exp10_f(0.1f * db); }
 MECRL_HD float linear_to_db(float lin) { return 10.f * log10_f(lin); }

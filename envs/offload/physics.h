@@ -20,7 +20,7 @@ MECRL_HD float uplink_rate_bps(float bandwidth_hz, int sharers, float tx_power_w
                                float noise_w_per_hz) {
   const float w = bandwidth_hz / static_cast<float>(max_of(sharers, 1));
   const float snr = tx_power_w * gain / (noise_w_per_hz * w);
-  return w * hd::log2_f(1.f + snr);
+  return w * hd::log2_1p_f(snr);
 }
 
 // KV-limited batch: floor((HBM - S_w - headroom) / (K * reserve)), capped.

@@ -58,6 +58,7 @@ struct UncertaintyParams {
   float tau = 0.7f;                      // alpha > tau must offload (action mask; 1 disables)
   float decision_llm_ratio = 8.f;        // baselines estimate server compute as ratio * t_SLM
   float accuracy_target = 0.52f;         // A_target of the accuracy cost (see params_config.cpp)
+  float reward_delay_cap_s = 1.f;        // training reward clips each user's delay here (metrics do not)
 
   // --- derived by derive_params(); never set by hand
   struct Derived {

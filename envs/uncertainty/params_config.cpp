@@ -37,6 +37,12 @@ UncertaintyParams read_uncertainty_params(ConfigReader& r) {
   // = 0.453, plus E[(0.283 - 0.383 p_SLM) 1{alpha > 0.7}] = 0.071.
   r.get("env.accuracy_target", p.accuracy_target, 0, 1,
         "A_target of the accuracy cost (A_target - fraction correct per snapshot)");
+  // A user in a deep fade offloading to a far server can see a rate of
+  // micro-bit/s and a delay of 1e8 s: true, and kept in the reported delay,
+  // but one such draw would swamp a reward normaliser for thousands of
+  // updates. 1 s is ~30x the delay of any sensible decision.
+  r.get_positive("env.reward_delay_cap_s", p.reward_delay_cap_s, 1e6,
+                 "reward (not metrics) clips each user's delay at this, s");
   r.get_positive("env.radio.carrier_hz", p.carrier_hz, 1e12, "carrier frequency f, Hz");
   r.get_positive("env.radio.bandwidth_hz", p.bandwidth_hz, 1e11, "bandwidth B per server, split equally, Hz");
   r.get_positive("env.radio.tx_power_w", p.tx_power_w, 100, "user transmit power P, W");

@@ -20,7 +20,7 @@ MECRL_HD float bandwidth_share_hz(float bandwidth_hz, int sharers) {
 }
 
 // Shannon rate on a band of `share_hz`: R = share_hz log2(1 + SINR), bit/s.
-MECRL_HD float shannon_rate_bps(float share_hz, float sinr) { return share_hz * hd::log2_f(1.f + sinr); }
+MECRL_HD float shannon_rate_bps(float share_hz, float sinr) { return share_hz * hd::log2_1p_f(sinr); }
 
 // Compute share of one of `sharers` users of a server: min(C_max, C_ES / n).
 MECRL_HD float compute_share_flops(const UncertaintyParams& p, float server_flops, int sharers) {

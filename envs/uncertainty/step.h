@@ -1,5 +1,6 @@
 // The one step of a snapshot (spec §2): apply one decision per user,
-// compute every user's delay and correctness, reward = -(mean delay, ms),
+// compute every user's delay and correctness, reward = -(mean delay, ms; each
+// user's delay clipped at env.reward_delay_cap_s, metrics unclipped),
 // terminate, and auto-reset (gymnasium SAME_STEP: final_obs keeps the
 // finished snapshot's observation, obs already holds the next one's).
 #pragma once
@@ -34,16 +35,18 @@ MECRL_HD void step_env(const UncertaintyParams& p, const UncertaintyState& s, co
   const int n = p.num_users;
   const int32_t* act = actions + static_cast<size_t>(e) * n;
   const ServerLoad v = load_of(p, s, e, act);
-  float delay_sum = 0.f, uplink_sum = 0.f, compute_sum = 0.f, correct = 0.f, offloaded = 0.f;
+  float delay_sum = 0.f, capped_sum = 0.f, uplink_sum = 0.f, compute_sum = 0.f, correct = 0.f, offloaded = 0.f;
   for (int i = 0; i < n; ++i) {
     const UserOutcome o = user_outcome(p, s, e, i, act[i], v);
     const size_t row = static_cast<size_t>(e) * n + i;
+    const float capped_s = min_of(o.delay_s, p.reward_delay_cap_s);
     delay_sum += o.delay_s;
+    capped_sum += capped_s;
     uplink_sum += o.uplink_s;
     compute_sum += o.compute_s;
     correct += o.correct ? 1.f : 0.f;
     offloaded += o.offloaded ? 1.f : 0.f;
-    out.reward_user[row] = -1e3f * o.delay_s;
+    out.reward_user[row] = -1e3f * capped_s;
     out.costs_user[row * kNumCosts + kCostAccuracy] = p.accuracy_target - (o.correct ? 1.f : 0.f);
     if (ev.delay_s) {
       ev.delay_s[row] = o.delay_s;
@@ -55,7 +58,7 @@ MECRL_HD void step_env(const UncertaintyParams& p, const UncertaintyState& s, co
     }
   }
   const float inv_n = 1.f / static_cast<float>(n);
-  const float reward = -1e3f * delay_sum * inv_n;
+  const float reward = -1e3f * capped_sum * inv_n;
   const float accuracy = correct * inv_n;
   out.reward[e] = reward;
   out.costs[static_cast<size_t>(e) * kNumCosts + kCostAccuracy] = p.accuracy_target - accuracy;
@@ -66,7 +69,7 @@ MECRL_HD void step_env(const UncertaintyParams& p, const UncertaintyState& s, co
   out.ep_length[e] = 1;
   out.ep_costs[static_cast<size_t>(e) * kNumCosts + kCostAccuracy] = p.accuracy_target - accuracy;
   float* info = out.ep_info + static_cast<size_t>(e) * kEpisodeInfo;
-  info[0] = -reward;
+  info[0] = 1e3f * delay_sum * inv_n;
   info[1] = accuracy;
   info[2] = offloaded * inv_n;
   info[3] = 1e3f * uplink_sum * inv_n;

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <limits>
 
 #include "core/hdmath.h"
 
@@ -35,6 +36,24 @@ TEST(HdMath, LogMatchesLibm) {
   EXPECT_EQ(log_f(1.f), 0.f);
   EXPECT_TRUE(std::isinf(log_f(0.f)));
   EXPECT_NEAR(log_f(1e-40f), std::log(1e-40), 1e-5);  // subnormal input
+}
+
+// Relative error against the C library in double, over tiny x (where
+// log(1 + x) would round to 0) as well as large and negative x.
+TEST(HdMath, Log1pMatchesLibmRelativeForTinyX) {
+  double worst = 0;
+  for (double m = 1e-30; m < 1e30; m *= 1.0173) {
+    for (const double x : {m, -m}) {
+      if (x <= -0.999) continue;
+      const float xf = static_cast<float>(x);
+      const double ref = std::log1p(static_cast<double>(xf));
+      worst = std::max(worst, std::fabs(log1p_f(xf) - ref) / std::fabs(ref));
+    }
+  }
+  EXPECT_LT(worst, 8 * kUlp);
+  EXPECT_GT(log2_1p_f(1e-10f), 0.f);  // log2(1 + 1e-10f) would be exactly 0
+  EXPECT_NEAR(log2_1p_f(1e-10f), 1e-10 / std::log(2.0), 1e-10 * 4 * kUlp);
+  EXPECT_TRUE(std::isinf(log1p_f(std::numeric_limits<float>::infinity())));
 }
 
 TEST(HdMath, Log10AndDecibels) {

@@ -173,5 +173,42 @@ TEST(UncertaintyPhysics, DecisionDelayUsesNewcomerViewAndEightSlm) {
   EXPECT_NEAR(decision_delay_s(p, h.s(), 0, 0, 1, w) / (up_b + cp_b), 1.0, 1e-5);
 }
 
+// A user in a deep fade offloading to a far, interfered server: SINR ~ 1e-15,
+// where log2(1 + SINR) computed as written rounds to 0 in float and the
+// delay became +inf (a NaN return in training). The delay must be the
+// closed form (huge, finite); the reward clips it at env.reward_delay_cap_s,
+// the reported mean delay does not.
+TEST(UncertaintyPhysics, DeepFadeDelayIsFiniteAndRewardClipsIt) {
+  const UncertaintyParams p = params_with({"env.num_users=2", "env.num_servers=2", "env.reward_delay_cap_s=0.5"});
+  HandSnapshot h(p);
+  const double g[2][2] = {{1e-12, 1e-22}, {1e-9, 1e-7}};
+  const double bits[2] = {700, 900}, llm[2] = {0.2, 0.18}, ces = 1e16;
+  for (int i = 0; i < 2; ++i) {
+    h.user(i, 0.5f, 0.04f, 0.03f, static_cast<float>(llm[i]), static_cast<float>(bits[i]));
+    for (int j = 0; j < 2; ++j) h.gain(i, j, static_cast<float>(g[i][j]));
+  }
+  h.server(0, static_cast<float>(ces));
+  h.server(1, static_cast<float>(ces));
+  const int32_t actions[2] = {2, 1};  // user 0 to server 1, user 1 to server 0
+  h.env.step(actions);
+  const double noise = 4e-21 * 100e6, cp = 0.2 / (1513e12 / 91.06e12);
+  const double sinr0 = 0.2 * g[0][1] / (0.2 * g[1][1] + noise);
+  ASSERT_LT(sinr0, 1e-14);
+  const double d0 = bits[0] / (100e6 * std::log1p(sinr0) / std::log(2.0)) + cp;
+  const double sinr1 = 0.2 * g[1][0] / (0.2 * g[0][0] + noise);
+  const double d1 = bits[1] / (100e6 * std::log2(1 + sinr1)) + llm[1] / (1513e12 / 91.06e12);
+  const UncertaintyEvents& ev = h.env.events();
+  const StepBuffers& out = h.env.buffers();
+  ASSERT_TRUE(std::isfinite(ev.delay_s[0]));
+  EXPECT_NEAR(ev.delay_s[0] / d0, 1.0, 1e-5);
+  EXPECT_NEAR(ev.delay_s[1] / d1, 1.0, 1e-5);
+  ASSERT_LT(d1, 0.5);
+  EXPECT_FLOAT_EQ(out.reward_user[0], -500.f);  // clipped at 0.5 s
+  EXPECT_NEAR(out.reward_user[1], -1e3 * d1, 1e-3);
+  EXPECT_NEAR(out.reward[0], -(500 + 1e3 * d1) / 2, 1e-3);
+  EXPECT_NEAR(out.ep_return[0], out.reward[0], 1e-6);
+  EXPECT_NEAR(out.ep_info[0] / (1e3 * (d0 + d1) / 2), 1.0, 1e-5);  // reported: not clipped
+}
+
 }  // namespace
 }  // namespace mecrl::uncertainty
