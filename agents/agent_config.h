@@ -71,6 +71,7 @@ struct TrainConfig {
   std::string name;                // run name prefix (default: <scenario>__<agent>)
   std::string resume;              // run directory to continue
   bool profile = false;            // time the phases on a GPU (adds syncs)
+  bool quiet = false;              // no progress line per iteration (benchmarks; not a config key)
 };
 
 struct AgentConfig {

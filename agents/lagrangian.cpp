@@ -20,13 +20,15 @@ LagrangeImpl::LagrangeImpl(const LagrangianConfig& cfg, int64_t c) : mode(cfg.mo
   cost_stats = register_module("cost_stats", RunningMeanStd(std::max<int64_t>(c, 1)));
 }
 
-void LagrangeImpl::update(const torch::Tensor& mean_cost, const torch::Tensor& step_costs) {
+void LagrangeImpl::update(const torch::Tensor& mean_cost, const torch::Tensor& step_costs, const torch::Tensor& valid) {
   if (costs == 0) return;
   torch::NoGradGuard no_grad;
   cost_stats->update(step_costs.reshape({-1, costs}).abs());
   if (mode != "lagrangian") return;
   const auto scale = (cost_stats->mean + 1e-12).to(lambda.dtype());
-  lambda.copy_((lambda + lr * ((mean_cost.to(lambda.dtype()) - limits) / scale + margin)).clamp_min(0.0));
+  auto next = (lambda + lr * ((mean_cost.to(lambda.dtype()) - limits) / scale + margin)).clamp_min(0.0);
+  if (valid.defined()) next = torch::where(valid.to(lambda.device()), next, lambda);
+  lambda.copy_(next);
 }
 
 torch::Tensor LagrangeImpl::combine(const torch::Tensor& adv) const {

@@ -20,8 +20,10 @@ struct LagrangeImpl : torch::nn::Module {
   // so one learning rate fits costs whose scales differ by orders of
   // magnitude (energy in J per slot vs an accuracy shortfall per completion);
   // m_c >= 0 is a safety margin on the same relative scale.
-  // mean_cost [C]: J_c; step_costs [..., C]: the per-step costs behind it.
-  void update(const torch::Tensor& mean_cost, const torch::Tensor& step_costs);
+  // mean_cost [C]: J_c; step_costs [..., C]: the per-step costs behind it;
+  // valid: bool scalar tensor, false = J_c measured nothing (an iteration
+  // inside the warm-up), lambda kept. A tensor, so a GPU run needs no sync.
+  void update(const torch::Tensor& mean_cost, const torch::Tensor& step_costs, const torch::Tensor& valid = {});
   // (A_r - sum_c lambda_c A_c) / (1 + sum_c lambda_c); heads on the last dim.
   torch::Tensor combine(const torch::Tensor& adv_heads) const;
 

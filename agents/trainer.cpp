@@ -3,8 +3,10 @@
 #include <fmt/format.h>
 
 #include <chrono>
+#include <cmath>
 #include <filesystem>
 #include <fstream>
+#include <stdexcept>
 
 #include "agents/checkpoint.h"
 #include "agents/gae.h"
@@ -240,8 +242,9 @@ IterationStats Trainer::iterate() {
   if (dims_.costs) {
     // J_c over the steady-state steps only (all of them without a warm-up).
     const auto w = warm_.to(ro_.raw_costs.dtype()).unsqueeze(-1);  // [T, E, 1]
-    mean_cost = (ro_.raw_costs * w).sum(c10::IntArrayRef{0, 1}) / w.sum().clamp_min(1);
-    lagrange_->update(mean_cost, ro_.raw_costs);
+    const auto n_warm = w.sum();
+    mean_cost = (ro_.raw_costs * w).sum(c10::IntArrayRef{0, 1}) / n_warm.clamp_min(1);
+    lagrange_->update(mean_cost, ro_.raw_costs, n_warm > 0);
   }
 
   // ---- the one metrics copy of the iteration
@@ -273,6 +276,14 @@ IterationStats Trainer::iterate() {
   for (int64_t k = 0; k < C; ++k) {
     st.cost_per_step.push_back(h[5 + C + I + k]);
     st.lambda.push_back(h[5 + 2 * C + I + k]);
+  }
+  // A non-finite reward poisons the normaliser, the critic and then the
+  // actor. Stop before the checkpoint is overwritten, so the last one is good.
+  if (!std::isfinite(st.reward_per_step)) {
+    throw std::runtime_error(fmt::format(
+        "iteration {}: the environment returned a non-finite reward (mean per step {}); the last checkpoint is "
+        "from before it. Check the scenario's reward caps (e.g. env.reward_delay_cap_s)",
+        iteration_, st.reward_per_step));
   }
   st.seconds = now_s() - t_start;
   st.sps = static_cast<double>(batch) / st.seconds;
@@ -458,12 +469,12 @@ void Trainer::log(const IterationStats& st) {
                                  st.reward_per_step);
   for (size_t k = 0; k < infos.size() && k < 1; ++k) line += fmt::format(" | {} {:.2f}", infos[k], st.episode_info[k]);
   for (size_t k = 0; k < costs.size(); ++k) {
-    line += fmt::format(" | {} {:+.4f} (λ {:.3f})", costs[k], st.cost_per_step[k], st.lambda[k]);
+    line += fmt::format(" | {} {:+.3g} (λ {:.3f})", costs[k], st.cost_per_step[k], st.lambda[k]);
   }
   if (wm_) line += fmt::format(" | wm err {:.3f}{}", st.wm.val_error, st.wm.gate_open > 0 ? " on" : " off");
   const double per_iter = elapsed_s_ / std::max<long long>(1, static_cast<long long>(history_.size()));
   line += fmt::format(" | eta {}", eta_text(per_iter * static_cast<double>(num_iterations_ - st.iteration)));
-  RunLogger::print_line(line);
+  if (!cfg_.train.quiet) RunLogger::print_line(line);
 }
 
 void Trainer::train(long long iterations) {

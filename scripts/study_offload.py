@@ -25,7 +25,7 @@ import subprocess
 import sys
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-MECRL = os.path.join(ROOT, "mecrl")
+MECRL = os.environ.get("MECRL_BIN", os.path.join(ROOT, "mecrl"))  # e.g. a copy, while you rebuild
 BASELINES = ["local", "offload", "random", "complexity", "greedy", "goa"]
 AGENTS = {"ppo_lag": "configs/offload_ppo.yaml", "wm_ppo_lag": "configs/offload_wmppo.yaml"}
 KEYS = ["latency_mean_s", "latency_p95_s", "accuracy", "hallucination", "device_power_w",

@@ -29,6 +29,7 @@ agents::AgentConfig agent_config(int envs, bool wm) {
   c.train.rollout_steps = 64;
   c.train.total_steps = 1ll << 40;
   c.train.profile = true;
+  c.train.quiet = true;  // progress lines would interleave with the benchmark table
   c.ppo.critic = "user";
   c.ppo.reward = "mix";
   c.ppo.norm_reward = true;

@@ -109,6 +109,11 @@ struct OffloadParams {
   float acc_min = 0.65f;
   float hal_max = 0.22f;
   float quality_window = 100.f;  // completions in the running averages of §7
+  // Accuracy/hallucination costs: false = the spec's Bernoulli outcome at
+  // completion; true = its expectation (A_min - P(correct), P(hal) - H_max)
+  // charged in the slot of the decision. Same expected sum, no delay, no
+  // Bernoulli noise: a training signal (see params_config.cpp).
+  bool quality_cost_at_decision = false;
 
   // --- baselines (spec §10.10)
   float goa_tau = 0.7f;  // GOA's mandatory-offload threshold on u

@@ -11,9 +11,35 @@ namespace mecrl::offload {
 
 // Accumulators of one env over one slot.
 struct SlotSums {
-  float acc_cost = 0.f;  // sum over completions of (A_min - correct)
-  float hal_cost = 0.f;  // sum over completions of (hallucinated - H_max)
+  float acc_cost = 0.f;  // sum over charged queries of (A_min - correct)
+  float hal_cost = 0.f;  // sum over charged queries of (hallucinated - H_max)
 };
+
+// §5: a query's chance of a correct and of a hallucinated answer: server
+// answers use the full model's acc/hal, local ones depend on its u.
+struct QualityProbs {
+  float correct, hallucinated;
+};
+
+MECRL_HD QualityProbs quality_probs(const OffloadParams& p, const OffloadState& s, size_t u) {
+  const int c = s.qclass[u];
+  if (s.target[u] > 0) {
+    const ModelRow& m = p.server_model[s.target[u] - 1];
+    return QualityProbs{m.acc[c], m.hal};
+  }
+  return QualityProbs{local_correct_prob(p, c, s.uncertainty[u]), p.device_model.hal};
+}
+
+// Charges user i's accuracy and hallucination costs (spec §4) for one query:
+// outcomes (0/1) at completion, or their probabilities at the decision.
+MECRL_HD void add_quality_cost(const OffloadParams& p, const StepBuffers& out, int e, int i, float correct,
+                               float hallucinated, SlotSums& sums) {
+  sums.acc_cost += p.acc_min - correct;
+  sums.hal_cost += hallucinated - p.hal_max;
+  float* own = out.costs_user + (static_cast<size_t>(e) * p.num_users + i) * kNumCosts;
+  own[kCostAccuracy] += p.acc_min - correct;  // a user completes at most once a slot, but stay general
+  own[kCostHallucination] += hallucinated - p.hal_max;
+}
 
 // Step 6: a query of user i completes at offset `at_s` into the slot.
 MECRL_HD void complete_query(const OffloadParams& p, const OffloadState& s, const OffloadEvents& ev,
@@ -21,21 +47,12 @@ MECRL_HD void complete_query(const OffloadParams& p, const OffloadState& s, cons
   const size_t u = s.l.user(e, i);
   const int t = s.t[e];
   const float latency = static_cast<float>(t - s.arrival_slot[u]) * p.dt_s + (at_s - s.arrival_off_s[u]);
-  const int c = s.qclass[u];
   const bool offloaded = s.target[u] > 0;
-  const int j = offloaded ? s.target[u] - 1 : 0;
-  // §5: server answers use the full model's acc/hal; local ones depend on u.
-  const float p_correct = offloaded ? p.server_model[j].acc[c] : local_correct_prob(p, c, s.uncertainty[u]);
-  const float p_hal = offloaded ? p.server_model[j].hal : p.device_model.hal;
+  const QualityProbs q = quality_probs(p, s, u);
   Rng r(p.seed, static_cast<uint32_t>(e), s.clock[e], kStreamQuality, static_cast<uint32_t>(i));
-  const float correct = r.bernoulli(p_correct) ? 1.f : 0.f;
-  const float hallucinated = r.bernoulli(p_hal) ? 1.f : 0.f;
-
-  sums.acc_cost += p.acc_min - correct;
-  sums.hal_cost += hallucinated - p.hal_max;
-  float* own = out.costs_user + (static_cast<size_t>(e) * p.num_users + i) * kNumCosts;
-  own[kCostAccuracy] += p.acc_min - correct;  // a user completes at most once a slot, but stay general
-  own[kCostHallucination] += hallucinated - p.hal_max;
+  const float correct = r.bernoulli(q.correct) ? 1.f : 0.f;
+  const float hallucinated = r.bernoulli(q.hallucinated) ? 1.f : 0.f;
+  if (!p.quality_cost_at_decision) add_quality_cost(p, out, e, i, correct, hallucinated, sums);
   const float w = 1.f / p.quality_window;
   s.acc_ema[e] += w * (correct - s.acc_ema[e]);
   s.hal_ema[e] += w * (hallucinated - s.hal_ema[e]);
@@ -91,6 +108,10 @@ MECRL_HD void step_env(const OffloadParams& p, const OffloadState& s, const int3
       s.query_energy_j[u] = 0.f;
       s.server_energy_j[u] = 0.f;
       s.target[u] = static_cast<uint8_t>(a);
+      if (p.quality_cost_at_decision) {
+        const QualityProbs q = quality_probs(p, s, u);
+        add_quality_cost(p, out, e, i, q.correct, q.hallucinated, sums);
+      }
       if (a == 0) {
         s.phase[u] = kLocal;
         const float prefill_s = s.prompt_tokens[u] * p.d.device_prefill_s[kind];

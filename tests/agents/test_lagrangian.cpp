@@ -34,6 +34,12 @@ TEST(Lagrangian, DualAscentByHand) {
   Lagrange lag3(cfg, 2);
   lag3->update(torch::tensor({0.2f, -0.3f}), steps);
   EXPECT_NEAR(lag3->lambda[0].item<float>(), 0.65f, 1e-4);
+  // An iteration wholly inside the cost warm-up measured no cost: the margin
+  // alone must not move lambda (it did, by lr x margin per such iteration).
+  lag3->update(torch::tensor({0.f, 0.f}), steps, torch::tensor(false));
+  EXPECT_NEAR(lag3->lambda[0].item<float>(), 0.65f, 1e-6);
+  lag3->update(torch::tensor({0.f, 0.f}), steps, torch::tensor(true));
+  EXPECT_NEAR(lag3->lambda[0].item<float>(), 0.65f + 0.5f * 0.1f, 1e-4);  // margin step only
 }
 
 TEST(Lagrangian, PenaltyModeKeepsMultipliers) {

@@ -160,6 +160,70 @@ TEST(OffloadDynamics, UserCostsAverageToCellCosts) {
   EXPECT_GT(nonzero_acc, 0.0);
 }
 
+// env.constraints.quality_cost_timing=decision charges, in the slot of each
+// decision, A_min - P(correct) and P(hal) - H_max of the chosen model
+// (P computed here from the §5 tables: the server model's acc/hal, or the
+// device model's acc shifted by the query's u on the logit scale). The
+// dynamics do not change, so over a run (no reset) the completion-timed sum
+// differs only by Bernoulli noise and the queries still in flight.
+TEST(OffloadDynamics, DecisionTimedQualityCostIsItsExpectation) {
+  const int N = 60, slots = 1500;
+  const OffloadParams pa = params_with({"env.num_users=60", "env.episode_slots=2000"});
+  const OffloadParams pb = params_with({"env.num_users=60", "env.episode_slots=2000",
+                                        "env.constraints.quality_cost_timing=decision"});
+  ASSERT_FALSE(pa.quality_cost_at_decision);
+  ASSERT_TRUE(pb.quality_cost_at_decision);
+  CpuEnv a(pa, 1, CpuExec{1}), b(pb, 1, CpuExec{1});
+  std::vector<int32_t> act(N);
+  std::vector<uint8_t> deciding(N);
+  const auto logit = [](double x) { return std::log(x / (1 - x)); };
+  double sum_a[2] = {0, 0}, sum_b[2] = {0, 0}, bernoulli_var = 0;
+  int decided = 0;
+  for (int t = 0; t < slots; ++t) {
+    const OffloadState& s = b.state();
+    for (int i = 0; i < N; ++i) deciding[i] = s.phase[s.l.user(0, i)] == kDecide;
+    b.act_baseline("random", act.data());
+    a.step(act.data());
+    b.step(act.data());
+    for (int i = 0; i < N; ++i) {
+      const size_t u = s.l.user(0, i);
+      double acc = 0, hal = 0;  // expected costs of a decision in this slot
+      if (deciding[i]) {
+        ++decided;
+        const int c = s.qclass[u], target = s.target[u];
+        double p_ok, p_hal;
+        if (target > 0) {
+          p_ok = pb.server_model[target - 1].acc[c];
+          p_hal = pb.server_model[target - 1].hal;
+        } else {
+          const double z = logit(pb.device_model.acc[c]) -
+                           pb.local_uncertainty_slope * (s.uncertainty[u] - pb.d.mean_uncertainty[c]);
+          p_ok = 1 / (1 + std::exp(-z));
+          p_hal = pb.device_model.hal;
+        }
+        acc = pb.acc_min - p_ok;
+        hal = p_hal - pb.hal_max;
+        bernoulli_var += p_ok * (1 - p_ok) + p_hal * (1 - p_hal);
+      }
+      const float* own = b.buffers().costs_user + static_cast<size_t>(i) * kNumCosts;
+      ASSERT_NEAR(own[kCostAccuracy], acc, 1e-5) << "slot " << t << " user " << i;
+      ASSERT_NEAR(own[kCostHallucination], hal, 1e-5) << "slot " << t << " user " << i;
+      // The energy cost does not move.
+      ASSERT_EQ(own[kCostEnergy], a.buffers().costs_user[static_cast<size_t>(i) * kNumCosts + kCostEnergy]);
+    }
+    for (int k = 0; k < 2; ++k) {
+      const int c = k == 0 ? kCostAccuracy : kCostHallucination;
+      sum_a[k] += N * a.buffers().costs[c];
+      sum_b[k] += N * b.buffers().costs[c];
+    }
+  }
+  ASSERT_GT(decided, 500);
+  const double in_flight = count_in_flight(pa, a.state(), 0);
+  for (int k = 0; k < 2; ++k) {
+    EXPECT_LE(std::fabs(sum_a[k] - sum_b[k]), 4 * std::sqrt(bernoulli_var) + in_flight) << "cost " << k;
+  }
+}
+
 // Rayleigh fading: E|g|^2 = 1 and lag-1 correlation E[g_t conj(g_{t+1})] = rho.
 TEST(OffloadDynamics, FadingStatistics) {
   const OffloadParams p = params_with({"env.num_users=200", "env.num_servers=2"});
