@@ -464,6 +464,7 @@ void Trainer::log(const IterationStats& st) {
     }
     logger_->log(st.global_step, s);
   }
+  if (cfg_.train.quiet) return;
   std::string line = fmt::format("iter {:>4}/{} | steps {:>9} | {:>7.0f} sps | return {:>9.3f} | r/step {:>8.4f}",
                                  st.iteration, num_iterations_, st.global_step, st.sps, st.episodic_return,
                                  st.reward_per_step);
@@ -474,7 +475,7 @@ void Trainer::log(const IterationStats& st) {
   if (wm_) line += fmt::format(" | wm err {:.3f}{}", st.wm.val_error, st.wm.gate_open > 0 ? " on" : " off");
   const double per_iter = elapsed_s_ / std::max<long long>(1, static_cast<long long>(history_.size()));
   line += fmt::format(" | eta {}", eta_text(per_iter * static_cast<double>(num_iterations_ - st.iteration)));
-  if (!cfg_.train.quiet) RunLogger::print_line(line);
+  RunLogger::print_line(line);
 }
 
 void Trainer::train(long long iterations) {

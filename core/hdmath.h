@@ -16,6 +16,9 @@ namespace mecrl::hd {
 MECRL_HD_CONST float kLn2 = 0.693147180559945309f;
 MECRL_HD_CONST float kLn10 = 2.302585092994045684f;
 MECRL_HD_CONST float kPi = 3.14159265358979323846f;
+MECRL_HD_CONST float kLog2E = 1.44269504088896341f;  // 1 / ln 2
+
+MECRL_HD float inf_f() { return bit_copy<float>(0x7f800000u); }
 
 // Cody–Waite split of ln 2: kLn2Hi has few mantissa bits, so k * kLn2Hi is
 // exact for the |k| <= 150 that float exponents need.
@@ -38,9 +41,9 @@ MECRL_HD float floor_f(float x) {
 }
 
 MECRL_HD float exp_f(float x) {
-  if (x > 88.72f) return bit_copy<float>(0x7f800000u);  // +inf
+  if (x > 88.72f) return inf_f();
   if (x < -103.9f) return 0.f;
-  const float k = floor_f(x * 1.44269504088896341f + 0.5f);
+  const float k = floor_f(x * kLog2E + 0.5f);
   const float r = (x - k * kLn2Hi) - k * kLn2Lo;  // |r| <= ~0.347
   // Taylor series to r^7: truncation error < 6e-9 relative on |r| <= 0.35.
   float p = 1.f / 5040.f;
@@ -55,8 +58,8 @@ MECRL_HD float exp_f(float x) {
 }
 
 MECRL_HD float log_f(float x) {
-  if (!(x > 0.f)) return x == 0.f ? -bit_copy<float>(0x7f800000u) : bit_copy<float>(0x7fc00000u);
-  if (x == bit_copy<float>(0x7f800000u)) return x;
+  if (!(x > 0.f)) return x == 0.f ? -inf_f() : bit_copy<float>(0x7fc00000u);
+  if (x == inf_f()) return x;
   int e_adj = 0;
   if (x < 1.17549435e-38f) {  // subnormal: scale into the normal range
     x *= 8388608.f;
@@ -83,7 +86,7 @@ MECRL_HD float log_f(float x) {
   return ef * kLn2Hi + (ef * kLn2Lo + log_m);
 }
 
-MECRL_HD float log2_f(float x) { return log_f(x) * 1.44269504088896341f; }
+MECRL_HD float log2_f(float x) { return log_f(x) * kLog2E; }
 MECRL_HD float log10_f(float x) { return log_f(x) * 0.434294481903251828f; }
 // log(1 + x), accurate for tiny x too (Goldberg's trick: u - 1 is the x that
 // 1 + x actually rounded to, so log(u) * x / (u - 1) cancels that rounding).
@@ -92,10 +95,10 @@ MECRL_HD float log10_f(float x) { return log_f(x) * 0.434294481903251828f; }
 MECRL_HD float log1p_f(float x) {
   const float u = 1.f + x;
   if (u == 1.f) return x;                                     // |x| < 2^-24: log(1 + x) = x in float
-  if (u == bit_copy<float>(0x7f800000u) || u <= 0.f) return log_f(u);  // +inf, or -inf/NaN for x <= -1
+  if (u == inf_f() || u <= 0.f) return log_f(u);  // +inf, or -inf/NaN for x <= -1
   return log_f(u) * (x / (u - 1.f));
 }
-MECRL_HD float log2_1p_f(float x) { return log1p_f(x) * 1.44269504088896341f; }
+MECRL_HD float log2_1p_f(float x) { return log1p_f(x) * kLog2E; }
 MECRL_HD float exp10_f(float x) { return exp_f(x * kLn10); }
 MECRL_HD float db_to_linear(float db) { return exp10_f(0.1f * db); }
 MECRL_HD float linear_to_db(float lin) { return 10.f * log10_f(lin); }

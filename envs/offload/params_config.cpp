@@ -151,8 +151,8 @@ OffloadParams read_offload_params(ConfigReader& r) {
   r.get("env.constraints.acc_min", p.acc_min, 0, 1, "required long-run accuracy A_min");
   r.get("env.constraints.hal_max", p.hal_max, 0, 1, "allowed long-run hallucination rate H_max");
   r.get("env.constraints.quality_window", p.quality_window, 1, 1e6, "completions in the running quality averages");
-  // Why `decision` exists: at N = 200 a query completes 50-150 s (500-1500
-  // slots) after its decision, so gamma^delay (0.05-0.37 at gamma 0.998)
+  // Why `decision` exists: at N = 200 a query completes 50-150 s (200-600
+  // slots) after its decision, so gamma^delay (0.05-0.37 at gamma 0.995)
   // all but erases the accuracy cost from the return of the action that
   // caused it. The expectation given the decision has the same long-run mean
   // (tower rule) and reaches the critic at once. Evaluation keeps `completion`.
