@@ -6,7 +6,7 @@
 #   nlohmann-json3-dev 3.11 -> nlohmann_json::nlohmann_json
 #   libgtest-dev 1.12       -> GTest::gtest_main
 #   libbenchmark-dev 1.7    -> benchmark::benchmark
-#   libtorch-dev 1.13 (CPU) -> ${TORCH_LIBRARIES}  (GPU machine: LibTorch 2.11 from pip torch)
+#   libtorch-dev 1.13 (CPU) -> mecrl_torch         (GPU machine: LibTorch 2.11 from pip torch; cmake/Torch.cmake)
 #   CUDA toolkit 12+        -> CUDA::cudart
 find_package(fmt REQUIRED)
 find_package(yaml-cpp REQUIRED)
@@ -39,14 +39,5 @@ if(NOT MECRL_CUDA STREQUAL "OFF")
   endif()
 endif()
 
-# ---- LibTorch (agents)
-set(MECRL_HAVE_TORCH OFF)
-if(MECRL_TORCH)
-  find_package(Torch QUIET)
-  if(Torch_FOUND)
-    set(MECRL_HAVE_TORCH ON)
-  else()
-    message(WARNING "LibTorch not found: building without agents (train, learned policies). "
-                    "Install libtorch-dev or pass -DCMAKE_PREFIX_PATH=<torch cmake prefix>.")
-  endif()
-endif()
+# ---- LibTorch (agents): the `mecrl_torch` target, see cmake/Torch.cmake
+include(${CMAKE_CURRENT_LIST_DIR}/Torch.cmake)
