@@ -2,6 +2,8 @@
 # Installs what mecrl needs on a Debian 12 machine, saying what before doing it.
 #   scripts/bootstrap.sh            Debian packages for building (C++ libraries, LibTorch CPU)
 #   scripts/bootstrap.sh --python   also the Python virtualenv .venv for the cross-check tests
+#   scripts/bootstrap.sh --torch-pip  also .venv-torch: the pip LibTorch (torch==2.11.0, as on the
+#                                   GPU machine) that scripts/test-torch-pip.sh builds against
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 
@@ -14,7 +16,9 @@ root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 #   libtorch-dev                 LibTorch 1.13 (CPU) for the agents
 #   python3-venv                 virtualenv for the Python cross-checks
 packages=(cmake ninja-build g++ libfmt-dev libyaml-cpp-dev libcli11-dev nlohmann-json3-dev
-          libgtest-dev libbenchmark-dev libtorch-dev python3-venv)
+          libgtest-dev libbenchmark-dev python3-venv)
+# LibTorch from Debian unless the build uses another one (scripts/build.sh: MECRL_TORCH).
+[ "${MECRL_TORCH:-debian}" = "debian" ] && packages+=(libtorch-dev)
 
 missing=()
 for p in "${packages[@]}"; do
@@ -28,15 +32,27 @@ if [ ${#missing[@]} -gt 0 ]; then
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >&2
 fi
 
-if [ "${1:-}" = "--python" ]; then
-  req="$root/tests/python/requirements.txt"
-  stamp="$root/.venv/.requirements.sha256"
+# make_venv <dir> <requirements file> [pip options]: (re)creates the virtualenv
+# when it is missing or the requirements changed since it was made.
+make_venv() {
+  local venv="$1" req="$2"
+  shift 2
+  local stamp="$venv/.requirements.sha256" want
   want="$(sha256sum "$req" | cut -d' ' -f1)"
-  if [ ! -x "$root/.venv/bin/python" ] || [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
-    echo "mecrl: creating .venv with $(grep -v '^#' "$req" | tr '\n' ' ')(pip, pinned in tests/python/requirements.txt)" >&2
-    rm -rf "$root/.venv"
-    python3 -m venv "$root/.venv" >&2 || /usr/bin/python3 -m venv "$root/.venv" >&2
-    "$root/.venv/bin/pip" install -q --disable-pip-version-check -r "$req" >&2
+  if [ ! -x "$venv/bin/python" ] || [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
+    echo "mecrl: creating ${venv#"$root"/} with $(grep -v '^#' "$req" | tr '\n' ' ')(pip, pinned in ${req#"$root"/})" >&2
+    rm -rf "$venv"
+    python3 -m venv "$venv" >&2 || /usr/bin/python3 -m venv "$venv" >&2
+    "$venv/bin/pip" install -q --disable-pip-version-check "$@" -r "$req" >&2
     echo "$want" > "$stamp"
   fi
-fi
+}
+
+case "${1:-}" in
+  --python) make_venv "$root/.venv" "$root/tests/python/requirements.txt" ;;
+  # Every package pinned in the file, nothing resolved beyond it (~3 GB: the
+  # CUDA runtime wheels libtorch_cuda.so needs at load time, even on a CPU).
+  --torch-pip) make_venv "$root/.venv-torch" "$root/scripts/requirements-torch-pip.txt" --no-deps ;;
+  "") ;;
+  *) echo "usage: scripts/bootstrap.sh [--python | --torch-pip]" >&2; exit 2 ;;
+esac
