@@ -107,6 +107,9 @@ AgentConfig read_agent_config(ConfigReader& r, int num_costs) {
   r.get("train.runs_dir", t.runs_dir, {}, "where run directories are created");
   r.get("train.name", t.name, {}, "run name prefix (default <scenario>__<agent>)");
   r.get("resume", t.resume, {}, "run directory to continue from its last checkpoint");
+  r.get("train.time_limit_s", t.time_limit_s, 0, 1e9,
+        "wall-clock budget of this invocation in s: stop after the iteration that passes it, with a checkpoint "
+        "(0 = none; continue with resume=)");
   r.get("train.profile", t.profile, "time env/inference/GAE/update/world model on a GPU (synchronises)");
   if (w.enabled && t.rollout_steps < w.window) {
     const ConfigValue* cv = r.config().find("wm.window");

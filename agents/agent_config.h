@@ -70,6 +70,7 @@ struct TrainConfig {
   std::string runs_dir = "runs";
   std::string name;                // run name prefix (default: <scenario>__<agent>)
   std::string resume;              // run directory to continue
+  float time_limit_s = 0;          // stop (with a checkpoint) after the iteration that passes it; 0 = none
   bool profile = false;            // time the phases on a GPU (adds syncs)
   bool quiet = false;              // no progress line per iteration (benchmarks; not a config key)
 };

@@ -481,7 +481,20 @@ void Trainer::log(const IterationStats& st) {
 void Trainer::train(long long iterations) {
   const long long stop = iterations > 0 ? std::min(num_iterations_, iteration_ + iterations) : num_iterations_;
   if (!run_dir_.empty()) fs::create_directories(run_dir_);
-  while (iteration_ < stop) iterate();
+  const double start = now_s(), limit = cfg_.train.time_limit_s;
+  while (iteration_ < stop) {
+    iterate();
+    if (limit > 0 && iteration_ < stop && now_s() - start >= limit) {
+      const bool saved = iteration_ % cfg_.train.checkpoint_every == 0;
+      if (!run_dir_.empty() && !saved) save(run_dir_ + "/checkpoints/last");
+      if (!cfg_.train.quiet) {
+        RunLogger::print_line(fmt::format("time limit of {:g} s reached after iteration {}/{}{}", limit, iteration_,
+                                          num_iterations_,
+                                          run_dir_.empty() ? "" : "; checkpoint written, continue with resume=" + run_dir_));
+      }
+      break;
+    }
+  }
 }
 
 void Trainer::save(const std::string& dir) {

@@ -34,12 +34,13 @@ std::string timestamp() {
   return buf;
 }
 
-// The resolved config as written to config.yaml (without `resume`, so a
-// resumed run can be checked against it).
+// The resolved config as written to config.yaml, without the keys that only
+// steer one invocation (`resume`, `train.time_limit_s`), so a resumed run can
+// be checked against it.
 std::string config_text(const std::vector<ResolvedKey>& keys) {
   std::vector<ResolvedKey> kept;
   for (const auto& k : keys) {
-    if (k.key != "resume") kept.push_back(k);
+    if (k.key != "resume" && k.key != "train.time_limit_s") kept.push_back(k);
   }
   std::ostringstream os;
   write_config_yaml(os, kept);

@@ -119,6 +119,44 @@ TEST(Trainer, ResumeEqualsUninterruptedRun) {
   fs::remove_all(d2);
 }
 
+// A checkpoint after every iteration: each save replaces `last` (the second
+// one is the first to remove an old directory: with the pip LibTorch that
+// call used to resolve into LibTorch's private std::filesystem and crash).
+// 4 iterations, resume from the 4th checkpoint, 2 more == 6 straight.
+TEST(Trainer, CheckpointEveryIterationThenResumeEqualsUninterrupted) {
+  AgentConfig c = small_config();
+  c.lag.mode = "lagrangian";
+  c.lag.lambda_init = {0.1f, 0.1f, 0.1f};
+  c.lag.limits = {0.f, 0.f, 0.f};
+  c.ppo.norm_obs = c.ppo.norm_reward = true;
+  const auto params = offload_params({"env.num_users=10", "env.episode_slots=50"});
+  const fs::path d1 = temp_dir("every_straight"), d2 = temp_dir("every_resumed");
+  OffEnv e1(params, 4, CpuExec{1});
+  Trainer straight(e1, c, d1.string());
+  straight.train(6);
+  c.train.checkpoint_every = 1;
+  {
+    OffEnv e2(params, 4, CpuExec{1});
+    Trainer first(e2, c, d2.string());
+    first.train(4);
+    EXPECT_TRUE(fs::exists(d2 / "checkpoints" / "last" / "trainer.json"));
+  }
+  // Only `last` is left: no temporary or replaced directories.
+  std::vector<std::string> left;
+  for (const auto& entry : fs::directory_iterator(d2 / "checkpoints")) left.push_back(entry.path().filename());
+  EXPECT_EQ(left, std::vector<std::string>{"last"});
+  OffEnv e3(params, 4, CpuExec{1});
+  Trainer second(e3, c, d2.string());
+  second.resume();
+  EXPECT_EQ(second.iteration(), 4);
+  second.train(2);
+  expect_identical(params_of(straight.policy()), params_of(second.policy()));
+  EXPECT_EQ(e1.save_state(), e3.save_state());
+  EXPECT_EQ(straight.history().back().value_loss, second.history().back().value_loss);
+  fs::remove_all(d1);
+  fs::remove_all(d2);
+}
+
 TEST(Trainer, CorruptCheckpointsAreRejected) {
   const fs::path dir = temp_dir("corrupt");
   CartEnv env(cartpole::CartPoleParams{}, 4, CpuExec{1});

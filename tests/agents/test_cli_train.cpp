@@ -1,0 +1,57 @@
+// The command line a new user types, end to end on the CPU: train with a
+// checkpoint after every iteration, evaluate the checkpoint, resume the run.
+// Built and run against both LibTorch builds (Debian's and the pip wheel's,
+// scripts/test-torch-pip.sh); with the wheel, the second checkpoint used to
+// kill the process (cmake/Torch.cmake).
+#include <gtest/gtest.h>
+
+#include <filesystem>
+
+#include "run_command.h"
+#include "temp_dir.h"
+
+namespace mecrl {
+namespace {
+
+namespace fs = std::filesystem;
+
+TEST(CliTrain, CheckpointEveryIterationTimeLimitResumeAndEval) {
+  const fs::path runs = testing::fresh_scratch_dir("cli_train");
+  // 5 iterations of 4 envs x 128 steps; the first invocation stops after its
+  // first iteration (time limit), the resumed one does the other 4, each
+  // followed by a checkpoint that replaces the previous one.
+  const std::vector<std::string> train = {MECRL_BINARY, "train", "--config", MECRL_SOURCE_DIR "/configs/cartpole_ppo.yaml",
+                                          "train.total_steps=2560", "train.checkpoint_every=1",
+                                          "train.runs_dir=" + runs.string(), "train.name=smoke", "threads=1"};
+  auto first_args = train;
+  first_args.push_back("train.time_limit_s=0.001");
+  const auto first = testing::run_command(first_args);
+  ASSERT_EQ(first.status, 0) << first.err;
+  EXPECT_NE(first.out.find("time limit of 0.001 s reached after iteration 1/5"), std::string::npos) << first.out;
+  std::vector<fs::path> dirs;
+  for (const auto& e : fs::directory_iterator(runs)) dirs.push_back(e.path());
+  ASSERT_EQ(dirs.size(), 1u);
+  const fs::path run = dirs[0];
+  const fs::path last = run / "checkpoints" / "last";
+  ASSERT_TRUE(fs::exists(last / "trainer.json"));
+
+  auto again = train;
+  again.push_back("resume=" + run.string());
+  const auto resumed = testing::run_command(again);
+  ASSERT_EQ(resumed.status, 0) << resumed.err;
+  EXPECT_NE(resumed.out.find("(resuming)"), std::string::npos) << resumed.out;
+  EXPECT_NE(resumed.out.find("iter    5/5"), std::string::npos) << resumed.out;
+  EXPECT_EQ(resumed.out.find("iter    1/5"), std::string::npos) << resumed.out;
+  std::vector<std::string> in_checkpoints;
+  for (const auto& e : fs::directory_iterator(run / "checkpoints")) in_checkpoints.push_back(e.path().filename());
+  EXPECT_EQ(in_checkpoints, std::vector<std::string>{"last"});
+
+  const auto ev = testing::run_command({MECRL_BINARY, "eval", "--config", MECRL_SOURCE_DIR "/configs/cartpole.yaml",
+                                        "--policy", last.string(), "--episodes", "4", "--json"});
+  ASSERT_EQ(ev.status, 0) << ev.err;
+  EXPECT_EQ(ev.out.front(), '{') << ev.out;
+  fs::remove_all(runs);
+}
+
+}  // namespace
+}  // namespace mecrl
