@@ -1,36 +1,132 @@
 #!/usr/bin/env bash
-# On the GPU machine: build the CUDA path against its LibTorch (PyTorch's),
-# run the GPU tests and the benchmarks, and write results as JSON.
-#   prepare here:   ../shared/device/carry-debs.sh      (Debian C++ packages into .deps/)
-#   run there:      scripts/gpu-check.sh                (device tool: carry [".deps"])
-# Results land in $OUT (the device tool's output folder) or ./gpu-results.
-set -euo pipefail
+# The GPU check, in one command, on a machine with pip PyTorch and no Debian
+# LibTorch (the lent H100/H200): build, every GPU test, the GPU benchmarks, a
+# 60-second GPU training run with a checkpoint after every iteration and a
+# resume; then a one-screen summary. Budget: under 5 minutes on an H100 (each
+# phase has its own timeout; the most important come first).
+#
+#   prepare here:  ../shared/device/carry-debs.sh        (C++ packages into .deps/)
+#   run there:     scripts/gpu-check.sh                  (device tool: carry [".deps"])
+#
+# Results (logs, JSON, summary.txt) land in $OUT (the device tool's output
+# folder) or ./gpu-results. Exit status: 0 when every phase passed.
+set -uo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 out="${OUT:-$root/gpu-results}"
+build="${MECRL_GPU_BUILD_DIR:-$root/build-gpu}"
 mkdir -p "$out"
 cd "$root"
 export LD_LIBRARY_PATH="$root/.deps/root/usr/lib/x86_64-linux-gnu:${LD_LIBRARY_PATH:-}"
+# The wheel's CMake package needs the GPU architectures spelled out (CMake
+# 3.25 cannot run its detection); cmake/Torch.cmake derives it too.
+export TORCH_CUDA_ARCH_LIST="${TORCH_CUDA_ARCH_LIST:-9.0}"
+arch="${CUDA_ARCH:-$(echo "$TORCH_CUDA_ARCH_LIST" | cut -d' ' -f1 | tr -d .)}"
+log="$out/gpu-check.log"   # every phase's output, one file
+summary="$out/summary.txt"
+: > "$log"
+: > "$summary"
+failed=0
+
+# phase <name> <timeout s> <command...>: runs it with its output in the log,
+# records pass/FAIL and seconds in the summary.
+phase() {
+  local name="$1" limit="$2" t0 status
+  shift 2
+  t0=$(date +%s.%N)
+  echo "==== $name (limit ${limit}s): $*" >> "$log"
+  timeout --kill-after=5 "$limit" "$@" >> "$log" 2>&1
+  status=$?
+  local secs
+  secs=$(python3 -c "import time;print(f'{time.time()-$t0:.0f}')")
+  if [ $status -eq 0 ]; then
+    printf '%-28s pass  %4ss\n' "$name" "$secs" >> "$summary"
+  else
+    printf '%-28s FAIL  %4ss  (exit %s%s)\n' "$name" "$secs" "$status" "$([ $status -eq 124 ] && echo ', timed out')" >> "$summary"
+    failed=1
+  fi
+  return $status
+}
+
+{
+  nvidia-smi --query-gpu=name,memory.total,driver_version,clocks.max.sm --format=csv,noheader
+  python3 -c 'import torch;print("torch", torch.__version__, "cuda", torch.version.cuda)'
+} > "$out/device.txt" 2>&1
+gpu="$(head -1 "$out/device.txt")"
+
+# ---- 1. build (the targets the checks need, nothing else)
 torch_prefix="$(python3 -c 'import torch;print(torch.utils.cmake_prefix_path)')"
-{ nvidia-smi; python3 -c 'import torch;print("torch", torch.__version__, "cuda", torch.version.cuda, "cxx11abi", torch._C._GLIBCXX_USE_CXX11_ABI)'; } \
-  > "$out/device.txt" 2>&1 || true
-cmake -S . -B build-gpu -G Ninja -DCMAKE_BUILD_TYPE=Release -DMECRL_CUDA=ON \
-  -DCMAKE_CUDA_ARCHITECTURES="${CUDA_ARCH:-90}" \
-  -DCMAKE_PREFIX_PATH="$root/.deps/root/usr;$torch_prefix" > "$out/configure.log" 2>&1 || { tail -50 "$out/configure.log"; exit 1; }
-cmake --build build-gpu -j "$(nproc)" > "$out/build.log" 2>&1 || { grep -E 'error|FAILED' "$out/build.log" | tail -40; exit 1; }
-# GPU tests (CPU-vs-GPU trajectories, GPU training smoke), then everything else.
-ctest --test-dir build-gpu -R 'Cuda|Gpu' --output-on-failure --output-junit "$out/gpu-tests.xml" 2>&1 | tee "$out/gpu-tests.log" || true
-./build-gpu/bench/mecrl_bench --benchmark_filter='Cuda' --benchmark_format=json --benchmark_out="$out/bench_env_gpu.json" > /dev/null
-./build-gpu/bench/mecrl_bench --benchmark_filter='OffloadStepCpu' --benchmark_format=json --benchmark_out="$out/bench_env_cpu.json" > /dev/null
-./build-gpu/bench/mecrl_bench_agents --benchmark_format=json --benchmark_out="$out/bench_train.json" > /dev/null
-python3 - "$out" <<'PY'
-import json, sys, os
-out = sys.argv[1]
-for name in ("bench_env_gpu.json", "bench_env_cpu.json", "bench_train.json"):
+phase configure 60 cmake -S . -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release -DMECRL_CUDA=ON \
+    -DCMAKE_CUDA_ARCHITECTURES="$arch" -DCMAKE_PREFIX_PATH="$root/.deps/root/usr;$torch_prefix" &&
+  phase build 170 cmake --build "$build" -j "$(nproc)" \
+    --target mecrl mecrl_cuda_tests mecrl_agent_tests mecrl_bench mecrl_bench_agents || {
+  cat "$summary"; grep -E 'error|FAILED' "$log" | tail -30; exit 1; }
+
+# ---- 2. every GPU test (CPU-vs-GPU byte identity, GPU training, checkpoint + resume twin)
+phase "gpu tests (env)" 60 "$build/tests/mecrl_cuda_tests" --gtest_output="xml:$out/gpu-tests-env.xml"
+phase "gpu tests (agents)" 90 "$build/tests/mecrl_agent_tests" --gtest_filter='Gpu*:*Cuda*' \
+  --gtest_output="xml:$out/gpu-tests-agents.xml"
+
+# ---- 3. benchmarks: env step (issue 12's targets), then training throughput
+if [ -x scripts/gpu-bench-env.sh ]; then
+  phase "bench env" 90 env MECRL_BENCH="$build/bench/mecrl_bench" scripts/gpu-bench-env.sh
+else
+  phase "bench env" 90 "$build/bench/mecrl_bench" --benchmark_filter='Cuda' --benchmark_min_time=0.2 \
+    --benchmark_format=json --benchmark_out="$out/bench_env_gpu.json"
+fi
+phase "bench train" 60 "$build/bench/mecrl_bench_agents" --benchmark_filter='Cuda' \
+  --benchmark_format=json --benchmark_out="$out/bench_train_gpu.json"
+
+# ---- 4. 60 s of real training: checkpoint every iteration, stop on the time
+# limit, resume, continue.
+runs="$out/runs"
+rm -rf "$runs"
+train=("$build/apps/mecrl" train --config configs/offload_ppo.yaml env.num_users=200 train.device=cuda
+       train.num_envs=1024 train.checkpoint_every=1 train.runs_dir="$runs" train.name=gpu_check)
+phase "train 45 s (ckpt/iter)" 75 "${train[@]}" train.time_limit_s=45
+run_dir="$(ls -d "$runs"/*/ 2>/dev/null | head -1)"
+if [ -n "$run_dir" ]; then
+  phase "resume 15 s" 45 "${train[@]}" train.time_limit_s=15 resume="${run_dir%/}"
+else
+  printf '%-28s FAIL  (no run directory)\n' "resume 15 s" >> "$summary"; failed=1
+fi
+
+# ---- summary
+python3 - "$out" "$gpu" "${run_dir:-}" >> "$summary" <<'PY'
+import csv, glob, json, os, sys, xml.etree.ElementTree as ET
+out, gpu, run_dir = sys.argv[1], sys.argv[2], sys.argv[3]
+print(f"\nGPU: {gpu}")
+for x in sorted(glob.glob(os.path.join(out, "gpu-tests-*.xml"))):
+    r = ET.parse(x).getroot()
+    print(f"{os.path.basename(x)}: {r.get('tests')} tests, {r.get('failures')} failed, {r.get('disabled', '0')} disabled,"
+          f" {sum(1 for c in r.iter('testcase') if c.find('skipped') is not None)} skipped")
+    for c in r.iter("testcase"):
+        if c.find("failure") is not None:
+            print(f"  FAILED {c.get('classname')}.{c.get('name')}")
+for name in ("bench_env_gpu.json", "bench_train_gpu.json"):
     path = os.path.join(out, name)
     if not os.path.exists(path):
         continue
+    print(f"\n{name}:")
     for b in json.load(open(path))["benchmarks"]:
-        if b.get("error_occurred"):
+        if b.get("run_type") == "aggregate" and b.get("aggregate_name") != "median":
             continue
-        print(f'{b["name"]:<45} user_slots/s {b.get("user_slots", 0):12.4g}  env_steps/s {b.get("env_steps", 0):12.4g}  decisions/s {b.get("decisions", 0):10.4g}')
+        extra = ""
+        if "bytes_per_second" in b:
+            extra = f"  {b['bytes_per_second'] / 1e9:8.1f} GB/s"
+        err = "  ERROR " + b.get("error_message", "") if b.get("error_occurred") else ""
+        print(f"  {b['name']:<48} {b.get('items_per_second', 0):11.4g} user-slots/s{extra}{err}")
+if run_dir:
+    rows = list(csv.DictReader(open(os.path.join(run_dir, "metrics.csv"))))
+    if rows:
+        last = rows[-1]
+        steps = [int(float(r["global_step"])) for r in rows]
+        sps = sorted(float(r["charts/SPS"]) for r in rows[1:] or rows)
+        print(f"\ntraining: {len(rows)} iterations logged, global_step {steps[-1]}, steps strictly increasing: "
+              f"{all(a < b for a, b in zip(steps, steps[1:]))}")
+        print(f"  median {sps[len(sps)//2]:.4g} cell-slots/s = {200*sps[len(sps)//2]:.4g} user-slots/s;"
+              f" last latency {last.get('mec/latency_mean_s', '?')} s, return {last.get('charts/episodic_return')}")
+    ckpt = os.path.join(run_dir, "checkpoints")
+    print(f"  checkpoints/: {sorted(os.listdir(ckpt)) if os.path.isdir(ckpt) else 'missing'}")
 PY
+cat "$summary"
+exit $failed
