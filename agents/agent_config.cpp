@@ -111,6 +111,10 @@ AgentConfig read_agent_config(ConfigReader& r, int num_costs) {
         "wall-clock budget of this invocation in s: stop after the iteration that passes it, with a checkpoint "
         "(0 = none; continue with resume=)");
   r.get("train.profile", t.profile, "time env/inference/GAE/update/world model on a GPU (synchronises)");
+  r.get("train.decision_capacity", t.decision_capacity, 0, 1ll << 40,
+        "deciding users per slot the actor runs on (0 = adapt: all at first, then what the data needs)");
+  r.get("train.cuda_graph", t.cuda_graph,
+        "capture the rollout (env step, actor, sampling) as one CUDA graph; GPU only, ignored with train.profile");
   if (w.enabled && t.rollout_steps < w.window) {
     const ConfigValue* cv = r.config().find("wm.window");
     throw UsageError(fmt::format("{}: wm.window = {} exceeds train.rollout_steps = {}", cv ? cv->origin : "default",

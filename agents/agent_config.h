@@ -71,6 +71,8 @@ struct TrainConfig {
   std::string name;                // run name prefix (default: <scenario>__<agent>)
   std::string resume;              // run directory to continue
   float time_limit_s = 0;          // stop (with a checkpoint) after the iteration that passes it; 0 = none
+  long long decision_capacity = 0; // deciders per slot the actor runs on (0 = adapt to the data)
+  bool cuda_graph = false;         // capture the rollout as one CUDA graph (GPU, train.profile off)
   bool profile = false;            // time the phases on a GPU (adds syncs)
   bool quiet = false;              // no progress line per iteration (benchmarks; not a config key)
 };

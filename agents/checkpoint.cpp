@@ -1,5 +1,7 @@
 #include "agents/checkpoint.h"
 
+#include "agents/host_reads.h"
+
 #include <fmt/format.h>
 #include <unistd.h>
 
@@ -43,7 +45,7 @@ void write_plain(const fs::path& p, const std::string& bytes, nlohmann::json& ma
 }  // namespace
 
 TensorBlob to_blob(const torch::Tensor& t) {
-  auto c = t.detach().to(torch::kCPU).contiguous();
+  auto c = to_host(t.detach(), HostRead::Checkpoint).contiguous();
   if (c.scalar_type() == torch::kBool) c = c.to(torch::kUInt8);  // safetensors has no portable bool
   TensorBlob b;
   b.dtype = dtype_name(c.scalar_type());

@@ -1,6 +1,7 @@
-// Generalised advantage estimation over a rollout, vectorised over columns
-// (envs x value-users x heads) and looped backwards over time: T small
-// kernels, no host synchronisation.
+// Generalised advantage estimation over a rollout: the LibTorch face of
+// cuda/gae.h, where the recursion lives (one MECRL_HD function per column of
+// envs x value-users x heads, walked backwards over time): one kernel on a
+// GPU, one loop on the CPU, no host synchronisation.
 //
 // Autoreset is SAME_STEP: after acting at t, terminated[t] means no
 // bootstrap; truncated[t] means bootstrap from V(final_obs_t), given in

@@ -60,9 +60,15 @@ torch::Tensor entropy_of(const torch::Tensor& logits) {
   return -(logp.exp() * logp).sum(-1);
 }
 
-torch::Tensor sample_actions(const torch::Tensor& logits) {
-  const auto u = torch::rand_like(logits).clamp(1e-20, 1.0);
-  return (logits - torch::log(-torch::log(u))).argmax(-1);
+torch::Tensor gumbel_argmax(const torch::Tensor& logits, const torch::Tensor& u) {
+  return (logits - torch::log(-torch::log(u.clamp(1e-20, 1.0)))).argmax(-1);
+}
+
+torch::Tensor sample_actions(const torch::Tensor& logits) { return gumbel_argmax(logits, torch::rand_like(logits)); }
+
+torch::Tensor one_hot_f(const torch::Tensor& actions, int64_t A) {
+  const auto classes = torch::arange(A, actions.options().dtype(torch::kInt64));
+  return (actions.unsqueeze(-1) == classes).to(torch::kFloat32);
 }
 
 }  // namespace mecrl::agents

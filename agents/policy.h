@@ -49,7 +49,12 @@ torch::nn::Linear init_linear(int64_t in, int64_t out, double gain);
 // Masked categorical helpers over the last dimension.
 torch::Tensor log_prob_of(const torch::Tensor& logits, const torch::Tensor& actions);  // actions [...] int64
 torch::Tensor entropy_of(const torch::Tensor& logits);
-// Gumbel-max sample (equivalent to sampling softmax(logits)); uses torch's generator.
+// Gumbel-max sample (equivalent to sampling softmax(logits)) from the given
+// uniforms u (same shape as logits), or from torch's generator.
+torch::Tensor gumbel_argmax(const torch::Tensor& logits, const torch::Tensor& u);
 torch::Tensor sample_actions(const torch::Tensor& logits);
+// One-hot of actions [...] over A classes as float32 [..., A], by comparison
+// (torch::one_hot checks its input's range on the host: a synchronisation).
+torch::Tensor one_hot_f(const torch::Tensor& actions, int64_t A);
 
 }  // namespace mecrl::agents

@@ -1,5 +1,7 @@
 #include "agents/world_model.h"
 
+#include "agents/ppo_update.h"
+
 #include <cmath>
 
 namespace mecrl::agents {
@@ -22,11 +24,12 @@ WorldModelLearner::WorldModelLearner(const WorldModelConfig& cfg, const PolicySp
   model_ = WorldModel(spec.features, spec.actions, heads, cfg.hidden);
   model_->to(device);
   opt_ = std::make_unique<torch::optim::Adam>(model_->parameters(), torch::optim::AdamOptions(cfg.lr));
+  gate_ = torch::zeros({}, torch::TensorOptions().dtype(torch::kFloat32).device(device));
 }
 
 torch::Tensor WorldModelLearner::inputs(const torch::Tensor& obs_n, const torch::Tensor& actions,
                                         const torch::Tensor& active, const torch::Tensor& joint) const {
-  const auto onehot = torch::one_hot(actions, spec_.actions).to(obs_n.dtype()) * active.unsqueeze(-1).to(obs_n.dtype());
+  const auto onehot = one_hot_f(actions, spec_.actions).to(obs_n.dtype()) * active.unsqueeze(-1).to(obs_n.dtype());
   return torch::cat({obs_n, onehot, joint}, -1);
 }
 
@@ -80,17 +83,15 @@ std::tuple<torch::Tensor, torch::Tensor, torch::Tensor> WorldModelLearner::losse
   return {loss, obs_err, head_err[0]};
 }
 
-WorldModelStats WorldModelLearner::fit(const Rollout& ro, ActorCritic& policy, long long iteration) {
-  WorldModelStats st;
+WorldModelDeviceStats WorldModelLearner::fit(const Rollout& ro, ActorCritic& policy, long long iteration) {
+  WorldModelDeviceStats st;
   {
     torch::NoGradGuard no_grad;
     const auto [loss, obs_err, rew_err] = losses(sample_windows(ro, policy, cfg_.batch_windows));
-    const auto host = torch::stack({obs_err, rew_err}).to(torch::kFloat64).to(torch::kCPU);  // the gate's one read
-    st.val_obs_error = host[0].item<double>();
-    st.val_reward_error = host[1].item<double>();
-    st.val_error = st.val_reward_error;
+    st.val_obs_error = obs_err;
+    st.val_reward_error = rew_err;
   }
-  Rollout copy = ro;  // tensors are reused by the next rollout: keep clones
+  Rollout copy;  // the rollout's tensors are reused by the next one: keep clones of what the model reads
   copy.obs = ro.obs.clone(); copy.next_obs = ro.next_obs.clone(); copy.active = ro.active.clone();
   copy.next_active = ro.next_active.clone(); copy.actions = ro.actions.clone(); copy.rewards = ro.rewards.clone();
   copy.terminated = ro.terminated.clone(); copy.truncated = ro.truncated.clone(); copy.joint = ro.joint.clone();
@@ -107,20 +108,27 @@ WorldModelStats WorldModelLearner::fit(const Rollout& ro, ActorCritic& policy, l
     loss = loss / static_cast<double>(replay_.size());
     opt_->zero_grad();
     loss.backward();
-    torch::nn::utils::clip_grad_norm_(model_->parameters(), 10.0);
+    clip_grad_norm(model_->parameters(), 10.0);
     opt_->step();
     last = loss.detach();
   }
-  st.loss = last.defined() ? last.item<double>() : NAN;
-  gate_open_ = iteration >= cfg_.warmup_iterations && std::isfinite(st.val_error) && st.val_error < cfg_.gate_threshold;
-  st.gate_open = gate_open_ ? 1 : 0;
+  st.loss = last.defined() ? last : torch::full({}, NAN, gate_.options());
+  // The gate: past the warm-up, a finite validation error under the threshold.
+  torch::NoGradGuard no_grad;
+  const auto err = st.val_reward_error.to(gate_.dtype());
+  if (iteration >= cfg_.warmup_iterations) {
+    gate_.copy_((torch::isfinite(err) & (err < cfg_.gate_threshold)).to(gate_.dtype()));
+  } else {
+    gate_.zero_();
+  }
+  st.gate = gate_.clone();
   return st;
 }
 
 ImaginedBatch WorldModelLearner::imagine(const Rollout& ro, ActorCritic& policy, Lagrange& lag, torch::Tensor& returns,
-                                         double gamma, double lambda, WorldModelStats& st) {
+                                         double gamma, double lambda, long long iteration) {
   ImaginedBatch out;
-  if (!gate_open_) return out;
+  if (iteration < cfg_.warmup_iterations) return out;
   torch::NoGradGuard no_grad;
   const int64_t T = ro.obs.size(0), E = ro.obs.size(1), U = ro.obs.size(2), F = spec_.features;
   const int64_t A = spec_.actions, L = std::min<int64_t>(cfg_.window, T - 1), H = cfg_.horizon;
@@ -153,7 +161,7 @@ ImaginedBatch WorldModelLearner::imagine(const Rollout& ro, ActorCritic& policy,
     obs_k.push_back(s); act_k.push_back(active); a_k.push_back(a);
     logp_k.push_back(log_prob_of(logits, a));
     v_k.push_back(policy->values(s));
-    const auto onehot = torch::one_hot(a, A).to(s.dtype()) * active.unsqueeze(-1).to(s.dtype());
+    const auto onehot = one_hot_f(a, A) * active.unsqueeze(-1).to(s.dtype());
     const auto joint = onehot.narrow(-1, 1, std::max<int64_t>(A - 1, 1)).mean(1, true).expand({K, U, -1});
     const auto s_n = policy->norm(s);
     h = model_->step(torch::cat({s_n, onehot, A > 1 ? joint : torch::zeros({K, U, 1}, s.options())}, -1).reshape({K * U, -1}), h);
@@ -178,20 +186,24 @@ ImaginedBatch WorldModelLearner::imagine(const Rollout& ro, ActorCritic& policy,
     adv_k[k] = adv;
     ret_mve = r_k[k] + gamma * c_k[k] * ret_mve;
   }
-  // Critic target of the start cells: (1 - beta) V_gae + beta V_mve.
+  // Critic target of the start cells: (1 - beta) V_gae + beta V_mve, where
+  // the gate is open. A diverged model must not poison the real targets.
   const auto old = returns.index({t0, e});
-  returns.index_put_({t0, e}, (1 - cfg_.mve_beta) * old + cfg_.mve_beta * ret_mve);
-  st.mve_cells = static_cast<double>(K);
+  const auto blended = torch::nan_to_num((1 - cfg_.mve_beta) * old + cfg_.mve_beta * ret_mve, 0.0, 0.0, 0.0);
+  returns.index_put_({t0, e}, torch::where(gate_ > 0, blended, old));
+  out.start_cells = K;
 
-  const auto advs = torch::stack(adv_k);  // [H, K, Uv, heads]
+  // Imagined samples enter the loss weighted by the gate; with the gate
+  // closed they must still be finite (0 * NaN is NaN): sanitised here.
+  const auto advs = torch::nan_to_num(torch::stack(adv_k), 0.0, 0.0, 0.0);  // [H, K, Uv, heads]
   out.valid = true;
-  out.obs = torch::stack(obs_k).reshape({H * K, U, F});
+  out.obs = torch::nan_to_num(torch::stack(obs_k).reshape({H * K, U, F}), 0.0, 0.0, 0.0);
   out.active = torch::stack(act_k).reshape({H * K, U});
   out.action_mask = mask.unsqueeze(0).expand({H, K, U, A}).reshape({H * K, U, A});
   out.actions = torch::stack(a_k).reshape({H * K, U});
   out.logp = torch::stack(logp_k).reshape({H * K, U});
-  out.values = torch::stack(v_k).reshape({H * K, value_users_, heads_});
-  out.returns = (advs + torch::stack(v_k)).reshape({H * K, value_users_, heads_});
+  out.values = torch::nan_to_num(torch::stack(v_k), 0.0, 0.0, 0.0).reshape({H * K, value_users_, heads_});
+  out.returns = (advs + out.values.reshape(advs.sizes())).reshape({H * K, value_users_, heads_});
   auto heads = advs.reshape({H * K, value_users_, heads_});
   if (lag->active()) heads = heads / (heads.std(c10::IntArrayRef{0, 1}, true, true) + 1e-8);
   out.advantages = lag->combine(heads);
@@ -207,7 +219,7 @@ std::map<std::string, torch::Tensor> WorldModelLearner::replay_tensors() const {
     m[p + "next_active"] = r.next_active; m[p + "actions"] = r.actions; m[p + "rewards"] = r.rewards;
     m[p + "terminated"] = r.terminated; m[p + "truncated"] = r.truncated; m[p + "joint"] = r.joint;
   }
-  m["gate_open"] = torch::full({}, gate_open_ ? 1 : 0, torch::kInt64);
+  m["gate_open"] = gate_.to(torch::kInt64);
   return m;
 }
 
@@ -224,7 +236,7 @@ void WorldModelLearner::load_replay(const std::map<std::string, torch::Tensor>& 
     r.joint = get("joint");
     replay_.push_back(r);
   }
-  if (m.count("gate_open")) gate_open_ = m.at("gate_open").item<int64_t>() != 0;
+  if (m.count("gate_open")) gate_.copy_(m.at("gate_open").to(gate_.device()).to(gate_.dtype()));
 }
 
 }  // namespace mecrl::agents

@@ -8,7 +8,8 @@
 //      current policy, giving model-based value expansion targets
 //      (V_mve, Feinberg et al. 2018) for those cells and imagined samples
 //      that join the PPO batch with weight w_im.
-// All on the training device; no host round-trip.
+// All on the training device; no host round-trip (the gate is a device-side
+// weight of the imagined samples and of the MVE blend).
 #pragma once
 
 #include <deque>
@@ -34,22 +35,30 @@ struct WorldModelImpl : torch::nn::Module {
 };
 TORCH_MODULE(WorldModel);
 
+// Host copies, for IterationStats and the log. Normalised MSEs (1 - R^2) on
+// the fresh rollout, before the model trains on it. The gate uses the reward
+// head's (val_error = val_reward_error): the observation error is averaged
+// per feature and stays near 1 in the offload scenario whatever the model,
+// because its deltas are dominated by events no model can time (fading,
+// arrivals, completions); it is logged.
 struct WorldModelStats {
-  // Normalised MSEs (1 - R^2) on the fresh rollout, before the model trains
-  // on it. The gate uses the reward head's (val_error = val_reward_error):
-  // the observation error is averaged per feature and stays near 1 in the
-  // offload scenario whatever the model, because its deltas are dominated by
-  // events no model can time (fading, arrivals, completions); it is logged.
   double loss = NAN, val_error = NAN, val_obs_error = NAN, val_reward_error = NAN, gate_open = 0, mve_cells = 0,
          imagined_decisions = 0;
 };
 
-// Imagined samples for the PPO loss (empty when the gate is closed).
+// The same on the device ([] tensors), read once with the iteration's metrics.
+struct WorldModelDeviceStats {
+  torch::Tensor loss, val_obs_error, val_reward_error;
+  torch::Tensor gate;  // [] float32: 1 = the model is used this iteration (imagination, MVE), else 0
+};
+
+// Imagined samples for the PPO loss; they enter it weighted by the gate.
 struct ImaginedBatch {
-  bool valid = false;
+  bool valid = false;  // false before wm.warmup_iterations (known on the host)
   torch::Tensor obs, active, action_mask, actions, logp;  // [N, U, F] ... [N, U]
   torch::Tensor values, returns;                           // [N, Uv, K]
   torch::Tensor advantages;                                // [N, Uv] combined over heads
+  int64_t start_cells = 0;                                 // K cells imagined from
 };
 
 class WorldModelLearner {
@@ -57,12 +66,14 @@ class WorldModelLearner {
   WorldModelLearner(const WorldModelConfig& cfg, const PolicySpec& spec, int64_t heads, int64_t value_users,
                     torch::Device device);
 
-  // Validates on `ro` (not yet seen), adds it to the replay, trains.
-  WorldModelStats fit(const Rollout& ro, ActorCritic& policy, long long iteration);
-  // MVE targets into `returns` [T, E, Uv, K] for K sampled cells, and imagined samples.
+  // Validates on `ro` (not yet seen), adds it to the replay, trains, and
+  // sets the gate. No host read: the gate stays on the device.
+  WorldModelDeviceStats fit(const Rollout& ro, ActorCritic& policy, long long iteration);
+  // From wm.warmup_iterations on: imagined samples from K sampled cells, and
+  // (where the gate is open) MVE targets blended into `returns` [T, E, Uv, K].
   ImaginedBatch imagine(const Rollout& ro, ActorCritic& policy, Lagrange& lag, torch::Tensor& returns,
-                        double gamma, double lambda, WorldModelStats& st);
-  bool gate_open() const { return gate_open_; }
+                        double gamma, double lambda, long long iteration);
+  const torch::Tensor& gate() const { return gate_; }
 
   WorldModel& model() { return model_; }
   torch::optim::Adam& optimizer() { return *opt_; }
@@ -87,7 +98,7 @@ class WorldModelLearner {
   WorldModel model_{nullptr};
   std::unique_ptr<torch::optim::Adam> opt_;
   std::deque<Rollout> replay_;
-  bool gate_open_ = false;
+  torch::Tensor gate_;  // [] float32 on the device
 };
 
 }  // namespace mecrl::agents

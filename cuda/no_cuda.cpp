@@ -3,6 +3,7 @@
 #include <stdexcept>
 
 #include "cuda/backend.h"
+#include "cuda/gae.h"
 
 namespace mecrl::cuda {
 namespace {
@@ -24,3 +25,9 @@ void device_free(void*) {}
 void synchronize() {}
 
 }  // namespace mecrl::cuda
+
+namespace mecrl::gae {
+void run_cuda(const Args&, void*) {
+  throw std::runtime_error("this mecrl was built without CUDA (nvcc not found at configure time); use device=cpu");
+}
+}  // namespace mecrl::gae

@@ -11,7 +11,7 @@ namespace {
 
 Rollout linear_rollout(int64_t T, int64_t E, int64_t U, const torch::Tensor& M, const torch::Tensor& b,
                        const torch::Tensor& w) {
-  Rollout r = Rollout::allocate(T, E, U, 3, 2, 0, U, 1, torch::kCPU);
+  Rollout r = Rollout::allocate(T, E, U, 3, 2, 0, U, 1, /*D=*/1, torch::kCPU);
   auto x = torch::randn({E, U, 3});
   for (int64_t t = 0; t < T; ++t) {
     const auto a = torch::randint(0, 2, {E, U}, torch::kInt64);
@@ -44,16 +44,16 @@ TEST(WorldModel, FitsKnownLinearSystem) {
   PolicySpec spec{3, 2, 4, 1, 16, "user", false};
   ActorCritic policy(spec);
   WorldModelLearner wm(cfg, spec, 1, 4, torch::kCPU);
-  WorldModelStats first, last;
+  WorldModelDeviceStats first, last;
   for (int it = 0; it < 40; ++it) {
     const Rollout r = linear_rollout(24, 8, 4, M, b, w);
     last = wm.fit(r, policy, it);
     if (it == 0) first = last;
   }
-  EXPECT_GT(first.val_obs_error, 0.5);  // an untrained model explains little
-  EXPECT_LT(last.val_obs_error, 0.05) << "normalised one-step MSE of the state change on unseen data";
-  EXPECT_LT(last.val_reward_error, 0.05) << "normalised MSE of the reward on unseen data";
-  EXPECT_EQ(last.gate_open, 1.0);
+  EXPECT_GT(first.val_obs_error.item<double>(), 0.5);  // an untrained model explains little
+  EXPECT_LT(last.val_obs_error.item<double>(), 0.05) << "normalised one-step MSE of the state change on unseen data";
+  EXPECT_LT(last.val_reward_error.item<double>(), 0.05) << "normalised MSE of the reward on unseen data";
+  EXPECT_EQ(last.gate.item<double>(), 1.0);
 }
 
 }  // namespace

@@ -1,0 +1,163 @@
+// The rollout runs the actor on the deciding users only, at a fixed
+// capacity, and the training loop reads the device once per iteration.
+// Expected values come from brute force: nonzero() of the active mask, the
+// policy's own log-probabilities recomputed row by row, the host-read counter.
+#include <gtest/gtest.h>
+
+#include "agents/host_reads.h"
+#include "agents/rollout_collector.h"
+#include "agents/trainer.h"
+#include "core/config.h"
+#include "envs/cpu_exec.h"
+#include "envs/offload/params_config.h"
+#include "envs/offload/scenario.h"
+#include "envs/scenario_env.h"
+
+namespace mecrl::agents {
+namespace {
+
+using OffEnv = ScenarioEnv<offload::OffloadScenario, CpuExec>;
+
+offload::OffloadParams params(int users) {
+  Config cfg = Config::load(MECRL_SOURCE_DIR "/configs/offload.yaml");
+  cfg.override_with({"env.num_users=" + std::to_string(users), "env.episode_slots=40"});
+  ConfigReader r(cfg);
+  return offload::read_offload_params(r);
+}
+
+struct Rig {
+  OffEnv env;
+  AgentConfig cfg;
+  ActorCritic policy;
+  ReturnScaler scaler;
+  Rollout ro;
+  RolloutCollector collector;
+  Rig(int users, int envs, int64_t T, int64_t capacity)
+      : env(params(users), envs, CpuExec{1}),
+        cfg(config(envs, T)),
+        policy(PolicySpec{env.dims().features, env.dims().actions, users, 1, 16, "user", false}),
+        scaler(envs * users, 1, 0.99),
+        ro(Rollout::allocate(T, envs, users, env.dims().features, env.dims().actions, env.dims().costs, users, 1,
+                             capacity, torch::kCPU)),
+        collector(env, cfg, users, 1) {}
+  static AgentConfig config(int envs, int64_t T) {
+    AgentConfig c;
+    c.train.num_envs = envs;
+    c.train.rollout_steps = static_cast<int>(T);
+    return c;
+  }
+};
+
+TEST(Rollout, ActorRowsAreTheDecidingUsers) {
+  torch::manual_seed(1);
+  const int U = 20, E = 3;
+  const int64_t T = 30;
+  Rig s(U, E, T, /*capacity=*/E * U);
+  s.collector.collect(s.policy, s.scaler, s.ro);
+  int64_t decisions = 0;
+  for (int64_t t = 0; t < T; ++t) {
+    const auto active = s.ro.active[t].reshape({-1});
+    const auto truth = active.nonzero().squeeze(1);  // brute force: who decided
+    const int64_t n = truth.size(0);
+    decisions += n;
+    EXPECT_TRUE(torch::equal(s.ro.dec_rows[t].narrow(0, 0, n), truth)) << "slot " << t;
+    EXPECT_EQ(s.ro.dec_valid[t].sum().item<int64_t>(), n);
+    EXPECT_TRUE((s.ro.dec_rows[t].narrow(0, n, E * U - n) == E * U).all().item<bool>());
+    // Users that did not decide act 0; deciders act what was stored for their row.
+    const auto acts = s.ro.actions[t].reshape({-1});
+    EXPECT_EQ((acts.masked_select(active.logical_not()) != 0).sum().item<int64_t>(), 0);
+    EXPECT_TRUE(torch::equal(acts.index_select(0, truth), s.ro.dec_actions[t].narrow(0, 0, n)));
+    // The stored log-probability is the policy's, row by row.
+    if (n > 0) {
+      torch::NoGradGuard no_grad;
+      const auto obs = s.ro.obs[t].reshape({E * U, -1}).index_select(0, truth);
+      const auto mask = s.ro.action_mask[t].reshape({E * U, -1}).index_select(0, truth);
+      const auto logp = log_prob_of(s.policy->logits(obs, mask), s.ro.dec_actions[t].narrow(0, 0, n));
+      EXPECT_TRUE(torch::allclose(logp, s.ro.dec_logp[t].narrow(0, 0, n), 1e-6, 1e-6));
+    }
+  }
+  EXPECT_GT(decisions, 0);
+  EXPECT_EQ(s.collector.tally().decisions.item<double>(), static_cast<double>(decisions));
+  EXPECT_EQ(s.collector.tally().dropped.item<int64_t>(), 0);
+}
+
+// Uniforms are drawn for every user, so a user's sample does not depend on
+// how many rows the actor runs on.
+TEST(Rollout, SamplesDoNotDependOnTheCapacity) {
+  const int U = 20, E = 3;
+  const int64_t T = 30;
+  torch::manual_seed(7);
+  Rig full(U, E, T, E * U);
+  full.collector.collect(full.policy, full.scaler, full.ro);
+  const int64_t most = full.collector.tally().max_deciders.item<int64_t>();
+  ASSERT_GT(most, 0);
+  ASSERT_LT(most, E * U);
+  torch::manual_seed(7);
+  Rig tight(U, E, T, most);
+  tight.collector.collect(tight.policy, tight.scaler, tight.ro);
+  EXPECT_TRUE(torch::equal(full.ro.actions, tight.ro.actions));
+  EXPECT_EQ(full.env.save_state(), tight.env.save_state());
+  EXPECT_EQ(tight.collector.tally().dropped.item<int64_t>(), 0);
+}
+
+// Past the capacity, deciders act 0, are counted, and never reach the update.
+TEST(Rollout, DecidersBeyondTheCapacityAreCountedAndLeftOut) {
+  torch::manual_seed(2);
+  const int U = 20, E = 3;
+  const int64_t T = 30;
+  Rig s(U, E, T, /*capacity=*/1);
+  s.collector.collect(s.policy, s.scaler, s.ro);
+  int64_t dropped = 0;
+  for (int64_t t = 0; t < T; ++t) {
+    const auto active = s.ro.active[t].reshape({-1});
+    const int64_t n = active.sum().item<int64_t>();
+    dropped += std::max<int64_t>(0, n - 1);
+    if (n > 1) {
+      const auto who = active.nonzero().squeeze(1);
+      const auto acts = s.ro.actions[t].reshape({-1}).index_select(0, who.narrow(0, 1, n - 1));
+      EXPECT_EQ((acts != 0).sum().item<int64_t>(), 0) << "slot " << t;
+      EXPECT_EQ(s.ro.dec_rows[t][0].item<int64_t>(), who[0].item<int64_t>());
+    }
+  }
+  EXPECT_GT(dropped, 0);
+  EXPECT_EQ(s.collector.tally().dropped.item<int64_t>(), dropped);
+}
+
+// The default configuration reads the device once per iteration: the
+// metrics. (Checkpoints, profiling and target_kl add their own, counted apart.)
+TEST(Trainer, OneHostReadPerIteration) {
+  for (const bool wm : {false, true}) {
+    OffEnv env(params(10), 4, CpuExec{1});
+    AgentConfig c;
+    c.train.num_envs = 4;
+    c.train.rollout_steps = 32;
+    c.train.total_steps = 4 * 32 * 10;
+    c.lag.mode = "lagrangian";
+    c.lag.lambda_init = {0.1f, 0.1f, 0.1f};
+    c.lag.limits = {0.f, 0.f, 0.f};
+    c.ppo.norm_obs = c.ppo.norm_reward = true;
+    c.wm.enabled = wm;
+    c.wm.hidden = 16;
+    c.wm.window = 8;
+    c.wm.batch_windows = 16;
+    c.wm.warmup_iterations = 1;
+    c.wm.gate_threshold = 100.f;
+    c.wm.imagine_cells = 4;
+    c.train.quiet = true;
+    Trainer t(env, c, "");
+    t.iterate();  // the first iteration also settles the decision capacity
+    const HostReadCounts before = host_reads();
+    for (int k = 0; k < 3; ++k) t.iterate();
+    const HostReadCounts after = host_reads();
+    EXPECT_EQ(after[static_cast<size_t>(HostRead::Metrics)] - before[static_cast<size_t>(HostRead::Metrics)], 3)
+        << "world model " << wm;
+    for (size_t k = 0; k < after.size(); ++k) {
+      if (k != static_cast<size_t>(HostRead::Metrics)) EXPECT_EQ(after[k], before[k]) << "category " << k;
+    }
+    if (wm) EXPECT_GT(t.history().back().wm.gate_open, 0.0);
+    EXPECT_LT(t.decision_capacity(), 4 * 10);  // shrank to what the data needs
+  }
+}
+
+}  // namespace
+}  // namespace mecrl::agents
