@@ -20,7 +20,9 @@ struct CommonArgs {
 
 struct EvalArgs : CommonArgs {
   std::string policy;
-  int episodes = -1;  // -1: eval.episodes from the config
+  std::string label;    // --label: the policy's name in the output (default: --policy)
+  std::string samples;  // --samples FILE.csv: per-item values (latency of each query, ...)
+  int episodes = -1;    // -1: eval.episodes from the config
 };
 
 struct SweepArgs : CommonArgs {

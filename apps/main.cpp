@@ -37,6 +37,10 @@ int main(int argc, char** argv) {
       ->required();
   c_eval->add_option("-e,--episodes", eval.episodes, "episodes (envs in one batch); default eval.episodes");
   c_eval->add_flag("--json", eval.json, "print one JSON object instead of the table");
+  c_eval->add_option("--label", eval.label, "name of the policy in the output (default: the --policy text)");
+  c_eval->add_option("--samples", eval.samples,
+                     "also write the per-item values as CSV (offload: latency_s, ttft_s of every completion; "
+                     "uncertainty: delay_ms of every user; cartpole: episodic_return, episodic_length)");
 
   mecrl::app::SweepArgs sweep;
   auto* c_sweep = app.add_subcommand(
