@@ -36,6 +36,7 @@ int run_eval(const EvalArgs& args);
 int run_train(const CommonArgs& args);
 int run_sweep(const SweepArgs& args);
 int run_config(const CommonArgs& args, bool as_yaml);
+int run_catalogue(const CommonArgs& args);
 int run_bench(const std::vector<std::string>& passthrough);
 
 // A baseline name or a checkpoint directory -> a policy (cmd_eval.cpp).
