@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs what mecrl needs on a Debian 12 machine, saying what before doing it.
 #   scripts/bootstrap.sh            Debian packages for building (C++ libraries, LibTorch CPU)
-#   scripts/bootstrap.sh --python   also the Python virtualenv .venv for the cross-check tests
+#   scripts/bootstrap.sh --python   also the Python virtualenv .venv for the cross-check tests and `mecrl report`
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 
@@ -29,11 +29,14 @@ if [ ${#missing[@]} -gt 0 ]; then
 fi
 
 if [ "${1:-}" = "--python" ]; then
+  # tests/python/requirements.txt includes scripts/report/requirements.txt.
   req="$root/tests/python/requirements.txt"
+  report_req="$root/scripts/report/requirements.txt"
   stamp="$root/.venv/.requirements.sha256"
-  want="$(sha256sum "$req" | cut -d' ' -f1)"
+  want="$(cat "$req" "$report_req" | sha256sum | cut -d' ' -f1)"
   if [ ! -x "$root/.venv/bin/python" ] || [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
-    echo "mecrl: creating .venv with $(grep -v '^#' "$req" | tr '\n' ' ')(pip, pinned in tests/python/requirements.txt)" >&2
+    echo "mecrl: creating .venv with $(cat "$req" "$report_req" | grep -v -e '^#' -e '^-r' | tr '\n' ' ')(pip, pinned in" \
+         "tests/python/requirements.txt and scripts/report/requirements.txt)" >&2
     rm -rf "$root/.venv"
     python3 -m venv "$root/.venv" >&2 || /usr/bin/python3 -m venv "$root/.venv" >&2
     "$root/.venv/bin/pip" install -q --disable-pip-version-check -r "$req" >&2
