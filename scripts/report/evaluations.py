@@ -24,7 +24,6 @@ LATENCY = {
 QUANTILES = (0.50, 0.95, 0.99)
 AXIS_NAMES = {"env.num_users": "number of users N", "env.tau": "uncertainty threshold τ"}
 SYMBOLS = {"env.num_users": "N", "env.tau": "τ"}
-VERDICT_NAMES = {"hallucination": "halluc."}
 
 
 def policy_label(text):
@@ -71,8 +70,8 @@ def latency(evals, out_dir):
     sec = Section("Latency per policy",
                   "Left: empirical CDF of every completed query's latency (pooled over the evaluations of a "
                   "policy, e.g. its training seeds). Right: p50/p95/p99 (mean over evaluations, whiskers: "
-                  "min to max); under each policy its constraint verdicts (✓ met, ✗ violated, k/n: met in k of "
-                  "n evaluations).")
+                  "min to max); under each policy its constraint verdicts: E energy, A accuracy, H hallucination "
+                  "(offload) or A accuracy (uncertainty); ✓ met, ✗ violated, k/n: met in k of n evaluations.")
     groups = defaultdict(lambda: defaultdict(list))
     for e in evals:
         if e.scenario in LATENCY:
@@ -82,10 +81,12 @@ def latency(evals, out_dir):
         names = policy_order(by_policy)
         has_samples = any(sample_col in e.samples and len(e.samples[sample_col]) for evs in by_policy.values()
                           for e in evs)
+        bars_w = max(3.6, 0.95 * len(names))  # room for each policy's name and verdicts
         if has_samples:
-            fig, (ax, bx) = plt.subplots(1, 2, figsize=(7.2, 2.9))
+            fig, (ax, bx) = plt.subplots(1, 2, figsize=(3.6 + bars_w, 2.9),
+                                         gridspec_kw={"width_ratios": [3.6, bars_w]})
         else:
-            fig, bx = plt.subplots(1, 1, figsize=(3.8, 2.9))
+            fig, bx = plt.subplots(1, 1, figsize=(bars_w, 2.9))
             sec.notes.append(f"{scenario}, N = {users}: no samples (run `mecrl eval --samples FILE`), no CDF")
         unit = sample_col.rsplit("_", 1)[1]
         table = Table(f"{scenario}, N = {users}",
@@ -109,8 +110,7 @@ def latency(evals, out_dir):
             table.rows.append([name, str(len(evs)), fmt(np.nanmean([e.metrics.get(mean_key, np.nan) for e in evs])),
                                fmt(mean[0]), fmt(mean[1]), fmt(mean[2])] + costs +
                               [_verdict(evs, cn) for cn in constraints])
-        verdicts = ["\n".join(f"{VERDICT_NAMES.get(cn, cn)} {_verdict(by_policy[n], cn)}" for cn in constraints)
-                    for n in names]
+        verdicts = [" ".join(f"{cn[0].upper()}{_verdict(by_policy[n], cn)}" for cn in constraints) for n in names]
         bx.set_xticks(range(len(names)), [f"{n}\n{v}" for n, v in zip(names, verdicts)], fontsize=6)
         bx.set_ylabel(xlabel)
         bx.legend(handles=[Patch(facecolor="grey", alpha=a, edgecolor="black", linewidth=0.3,

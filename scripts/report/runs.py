@@ -80,6 +80,10 @@ def _panels(runs):
     return panels
 
 
+def _labelled(ax):
+    return [line for line in ax.get_lines() if not line.get_label().startswith("_")]
+
+
 def learning_curves(runs, out_dir):
     sec = Section("Learning curves",
                   "Mean over seeds (line) and one standard deviation (band), against cell-slots (env steps "
@@ -120,7 +124,16 @@ def learning_curves(runs, out_dir):
                 if twin is not None:
                     twin.set_ylabel(f"λ_{col.split('cost_')[1]}")
                     twin.grid(False)
-            axes.flat[0].legend(loc="best")
+            if not any(_labelled(ax) for ax in axes.flat):
+                plt.close(fig)
+                sec.notes.append(f"{_group_title(scenario, users)}: nothing logged yet (no finished iteration)")
+                break
+            handles, labels = axes.flat[0].get_legend_handles_labels()
+            if handles:
+                axes.flat[0].legend(handles, labels, loc="best")
+            else:  # no episode finished yet: name the agents in the first panel that has lines
+                first = next(ax for ax in axes.flat if _labelled(ax))
+                first.legend(loc="best")
             fig.suptitle(_group_title(scenario, users))
             fig.tight_layout()
             stem = f"curves_{slug(scenario)}_N{users}_{x_kind}"
