@@ -22,7 +22,7 @@ plt.rcParams.update({
     "grid.alpha": 0.3,
     "lines.linewidth": 1.4,
     "savefig.dpi": 200,
-    "savefig.bbox": "tight",
+    "savefig.pad_inches": 0.02,
 })
 
 # One colour per name (policy, agent, device), given on first use and kept

@@ -50,7 +50,7 @@ TEST(EvalSamples, OffloadLatenciesAreTheMetrics) {
   const std::string path = (dir / "greedy.samples.csv").string();
   const auto r = testing::run_command({MECRL_BINARY, "eval", "--config", MECRL_SOURCE_DIR "/configs/offload.yaml",
                                        "--policy", "greedy", "--label", "greedy (test)", "--episodes", "2",
-                                       "env.num_users=20", "eval.slots=400", "eval.warmup_slots=40", "--json",
+                                       "env.num_users=20", "eval.slots=400", "eval.warmup_slots=40", "threads=1", "--json",
                                        "--samples", path});
   ASSERT_EQ(r.status, 0) << r.err;
   const auto j = nlohmann::json::parse(r.out);
@@ -75,7 +75,7 @@ TEST(EvalSamples, UncertaintyDelayPerUser) {
   const auto dir = testing::fresh_scratch_dir("eval_samples_unc");
   const std::string path = (dir / "goa.samples.csv").string();
   const auto r = testing::run_command({MECRL_BINARY, "eval", "--config", MECRL_SOURCE_DIR "/configs/uncertainty.yaml",
-                                       "--policy", "goa", "--episodes", "5", "env.num_users=12", "--json",
+                                       "--policy", "goa", "--episodes", "5", "env.num_users=12", "threads=1", "--json",
                                        "--samples", path});
   ASSERT_EQ(r.status, 0) << r.err;
   const Csv c = read_csv(path);

@@ -59,7 +59,7 @@ const std::string kUncertainty = MECRL_SOURCE_DIR "/configs/uncertainty.yaml";
 
 std::vector<std::string> eval_args(bool json) {
   std::vector<std::string> a = {MECRL_BINARY, "eval", "--config", kOffload, "--policy", "greedy", "--episodes", "2",
-                                "env.num_users=10", "eval.slots=300", "eval.warmup_slots=10"};
+                                "env.num_users=10", "eval.slots=300", "eval.warmup_slots=10", "threads=1"};
   if (json) a.push_back("--json");
   return a;
 }
@@ -87,7 +87,7 @@ TEST(ProgressTerminal, QuietWithJsonOrWithoutTerminal) {
 
 TEST(ProgressTerminal, SweepCountsPoints) {
   const TtyResult r = run_on_terminal({MECRL_BINARY, "sweep", "--config", kUncertainty, "--policies", "goa,local",
-                                       "--set", "env.num_users=10,20", "--episodes", "4", "--out",
+                                       "--set", "env.num_users=10,20", "--episodes", "4", "threads=1", "--out",
                                        ::testing::TempDir() + "/progress_sweep.csv"});
   ASSERT_EQ(r.status, 0) << r.text;
   EXPECT_NE(r.text.find("\rsweep 0/4 points"), std::string::npos) << r.text;

@@ -85,9 +85,10 @@ def make_study(study):
 
     policies = "goa,dmin,local" + (f",{unc}/checkpoints/last" if unc else "")
     sh([MECRL, "sweep", "--config", "configs/uncertainty.yaml", "--policies", policies, "--set",
-        "env.num_users=10,20,30", "--set", "env.tau=0.7", "--episodes", "4", "--out", os.path.join(study, "sweep_n.csv")])
+        "env.num_users=10,20,30", "--set", "env.tau=0.7", "--episodes", "4", "threads=1", "--out",
+        os.path.join(study, "sweep_n.csv")])
     sh([MECRL, "sweep", "--config", "configs/uncertainty.yaml", "--policies", policies, "--set", "env.num_users=20",
-        "--set", "env.tau=0.6,0.8", "--episodes", "4", "--out", os.path.join(study, "sweep_tau.csv")])
+        "--set", "env.tau=0.6,0.8", "--episodes", "4", "threads=1", "--out", os.path.join(study, "sweep_tau.csv")])
     sh([BENCH, "--benchmark_filter=BM_OffloadStepCpu/envs:(1|64)/N:10/", "--benchmark_min_time=0.01",
         f"--benchmark_out={os.path.join(bench, 'cpu.json')}", "--benchmark_out_format=json"])
     # A GPU file as the env benchmarks will write it (issue 12): user_slots and
