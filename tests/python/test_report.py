@@ -62,7 +62,7 @@ def make_study(study):
     trained = {}
     for seed in (1, 2):
         trained[seed] = train(runs, "configs/offload_ppo.yaml", f"N5_ppo_lag_s{seed}", seed, TINY_OFFLOAD)
-    wm = train(runs, "configs/offload_wmppo.yaml", "N5_wm_ppo_lag_s1", 1, TINY_OFFLOAD + TINY_WM)
+    train(runs, "configs/offload_wmppo.yaml", "N5_wm_ppo_lag_s1", 1, TINY_OFFLOAD + TINY_WM)
     unc = train(runs, "configs/uncertainty_ppo.yaml", "unc_ppo", 1,
                 ["env.num_users=10", "train.num_envs=8", "train.rollout_steps=4", "train.total_steps=128", "threads=1"])
     have_torch = trained[1] is not None
