@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include "core/progress.h"
+
 namespace mecrl::agents {
 
 void DeviceScalars::set(const std::string& name, const torch::Tensor& value) {
@@ -81,14 +83,6 @@ Scalars tagged_scalars(const IterationStats& st, double lr, int users, const std
   return s;
 }
 
-namespace {
-std::string eta_text(double seconds) {
-  if (!std::isfinite(seconds) || seconds < 0) return "-";
-  const long s = static_cast<long>(seconds);
-  return s >= 3600 ? fmt::format("{}h{:02}m", s / 3600, (s % 3600) / 60) : fmt::format("{}m{:02}s", s / 60, s % 60);
-}
-}  // namespace
-
 std::string progress_line(const IterationStats& st, long long num_iterations, const std::vector<std::string>& costs,
                           const std::vector<std::string>& infos, bool wm, double eta_s) {
   std::string line = fmt::format("iter {:>4}/{} | steps {:>9} | {:>7.0f} sps | return {:>9.3f} | r/step {:>8.4f}",
@@ -100,7 +94,7 @@ std::string progress_line(const IterationStats& st, long long num_iterations, co
   }
   if (wm) line += fmt::format(" | wm err {:.3f}{}", st.wm.val_error, st.wm.gate_open > 0 ? " on" : " off");
   if (st.decisions_dropped > 0) line += fmt::format(" | {:.0f} decisions over capacity", st.decisions_dropped);
-  line += fmt::format(" | eta {}", eta_text(eta_s));
+  line += fmt::format(" | eta {}", format_duration(eta_s));
   return line;
 }
 

@@ -1,5 +1,6 @@
 // mecrl eval: run a policy (a scenario baseline or a trained checkpoint)
-// over a batch of episodes and report the scenario's metrics.
+// over a batch of episodes and report the scenario's metrics; --samples
+// also writes the per-item values behind them (for the report's CDFs).
 #include <algorithm>
 #include <filesystem>
 #include <iostream>
@@ -9,6 +10,7 @@
 #include "apps/env_factory.h"
 #include "apps/scenario_config.h"
 #include "core/error.h"
+#include "core/progress.h"
 #include "envs/episode_returns.h"
 #include "envs/offload/evaluate.h"
 #include "envs/offload/params_config.h"
@@ -32,11 +34,21 @@ ActFn resolve_policy(const std::string& policy, const std::vector<std::string>& 
 
 namespace {
 
-void print(const Report& rep, bool json) {
-  if (json) {
+void output(const Report& rep, const EvalArgs& args) {
+  if (!args.samples.empty()) write_samples_csv(args.samples, rep, "--samples " + args.samples);
+  if (args.json) {
     print_report_json(std::cout, rep);
   } else {
     print_report_table(std::cout, rep);
+  }
+}
+
+// Checked before the evaluation runs, so a typo costs no time.
+void check_samples_path(const std::string& path) {
+  if (path.empty()) return;
+  const std::filesystem::path dir = std::filesystem::path(path).parent_path();
+  if (!dir.empty() && !std::filesystem::is_directory(dir)) {
+    throw UsageError("--samples " + path + ": directory '" + dir.string() + "' does not exist");
   }
 }
 
@@ -54,6 +66,9 @@ bool read_deterministic(ConfigReader& r) {
 }  // namespace
 
 int run_eval(const EvalArgs& args) {
+  check_samples_path(args.samples);
+  const std::string name = args.label.empty() ? args.policy : args.label;
+  std::FILE* tty = ProgressLine::terminal(args.json);
   const Config cfg = load_config(args.config, args.overrides);
   ConfigReader r(cfg);
   const std::string scenario = read_scenario(r);
@@ -66,7 +81,7 @@ int run_eval(const EvalArgs& args) {
     if (args.episodes > 0) settings.episodes = args.episodes;
     const ActFn act = resolve_policy(args.policy, uncertainty::UncertaintyScenario::baseline_names(), "--policy",
                                      deterministic);
-    print(uncertainty::evaluate_uncertainty(params, settings, args.policy, act), args.json);
+    output(uncertainty::evaluate_uncertainty(params, settings, name, act), args);
   } else if (scenario == "offload") {
     const offload::OffloadParams params = offload::read_offload_params(r);
     offload::EvalSettings settings = offload::read_eval_settings(r);
@@ -76,7 +91,11 @@ int run_eval(const EvalArgs& args) {
     if (args.episodes > 0) settings.episodes = args.episodes;
     const ActFn act =
         resolve_policy(args.policy, offload::OffloadScenario::baseline_names(), "--policy", deterministic);
-    print(offload::evaluate(params, settings, args.policy, act), args.json);
+    ProgressLine progress("eval " + name, static_cast<double>(settings.slots) * settings.episodes, "cell-slots",
+                          tty);
+    const Report rep = offload::evaluate(params, settings, name, act, &progress);
+    progress.finish();
+    output(rep, args);
   } else {
     const EnvFactory f = read_env_factory_for(scenario, r);
     int episodes = 100;
@@ -87,7 +106,10 @@ int run_eval(const EvalArgs& args) {
     if (args.episodes > 0) episodes = args.episodes;
     auto env = f.make(std::min(episodes, 64), Device::Cpu, 0);
     const ActFn act = resolve_policy(args.policy, env->baseline_names(), "--policy", deterministic);
-    print(evaluate_returns(*env, act, episodes, args.policy), args.json);
+    ProgressLine progress("eval " + name, episodes, "episodes", tty);
+    const Report rep = evaluate_returns(*env, act, episodes, name, &progress);
+    progress.finish();
+    output(rep, args);
   }
   return 0;
 }

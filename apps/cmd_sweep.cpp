@@ -1,6 +1,7 @@
 // mecrl sweep: baselines of the uncertainty scenario over a grid of config
 // values (the Cartesian product of the --set lists), one CSV row per
-// (point, policy); progress on stderr, a summary table on stdout.
+// (point, policy); a line per row on stderr (with a progress line above
+// them on a terminal), a summary table on stdout.
 #include <fmt/format.h>
 
 #include <iostream>
@@ -8,6 +9,7 @@
 #include "apps/commands.h"
 #include "apps/scenario_config.h"
 #include "core/error.h"
+#include "core/progress.h"
 #include "envs/uncertainty/scenario.h"
 #include "envs/uncertainty/sweep.h"
 
@@ -36,7 +38,12 @@ int run_sweep(const SweepArgs& args) {
   req.resolve = [](const std::string& pol) {
     return resolve_policy(pol, uncertainty::UncertaintyScenario::baseline_names(), "--policies");
   };
-  const auto rows = uncertainty::sweep_uncertainty(req, std::cerr);
+  size_t points = 1;
+  for (const auto& ax : req.axes) points *= ax.values.size();
+  ProgressLine progress("sweep", static_cast<double>(points * req.policies.size()), "points",
+                        ProgressLine::terminal(false));
+  const auto rows = uncertainty::sweep_uncertainty(req, std::cerr, &progress);
+  progress.finish();
 
   // Summary: the grid values, then the headline metrics.
   std::string head;

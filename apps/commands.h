@@ -20,7 +20,9 @@ struct CommonArgs {
 
 struct EvalArgs : CommonArgs {
   std::string policy;
-  int episodes = -1;  // -1: eval.episodes from the config
+  std::string label;    // --label: the policy's name in the output (default: --policy)
+  std::string samples;  // --samples FILE.csv: per-item values (latency of each query, ...)
+  int episodes = -1;    // -1: eval.episodes from the config
 };
 
 struct SweepArgs : CommonArgs {
@@ -34,6 +36,7 @@ int run_eval(const EvalArgs& args);
 int run_train(const CommonArgs& args);
 int run_sweep(const SweepArgs& args);
 int run_config(const CommonArgs& args, bool as_yaml);
+int run_catalogue(const CommonArgs& args);
 int run_bench(const std::vector<std::string>& passthrough);
 
 // A baseline name or a checkpoint directory -> a policy (cmd_eval.cpp).

@@ -5,6 +5,8 @@
 //             config   apps/cmd_config.cpp  (every key, its value, range and origin)
 //             sweep    apps/cmd_sweep.cpp   (baselines over a grid of config values, CSV)
 //             bench    apps/cmd_bench.cpp   (Google Benchmark suites in bench/)
+//             catalogue apps/cmd_catalogue.cpp (the four metrics of every model variant in the tables)
+//             report, test: run by the ./mecrl launcher (scripts/report/, ctest)
 #include <CLI/CLI.hpp>
 
 #include <cstdio>
@@ -37,6 +39,10 @@ int main(int argc, char** argv) {
       ->required();
   c_eval->add_option("-e,--episodes", eval.episodes, "episodes (envs in one batch); default eval.episodes");
   c_eval->add_flag("--json", eval.json, "print one JSON object instead of the table");
+  c_eval->add_option("--label", eval.label, "name of the policy in the output (default: the --policy text)");
+  c_eval->add_option("--samples", eval.samples,
+                     "also write the per-item values as CSV (offload: latency_s, ttft_s of every completion; "
+                     "uncertainty: delay_ms of every user; cartpole: episodic_return, episodic_length)");
 
   mecrl::app::SweepArgs sweep;
   auto* c_sweep = app.add_subcommand(
@@ -61,12 +67,22 @@ int main(int argc, char** argv) {
   add_common(c_cfg, cfg);
   c_cfg->add_flag("--yaml", as_yaml, "print the resolved config as YAML");
 
+  mecrl::app::CommonArgs cat;
+  auto* c_cat = app.add_subcommand(
+      "catalogue", "accessibility, energy per query, hallucination and accuracy of every model in the tables");
+  add_common(c_cat, cat);
+  c_cat->add_flag("--json", cat.json, "print one JSON object (what scripts/report reads)");
+
   std::vector<std::string> bench_args;
   auto* c_bench = app.add_subcommand("bench", "run the Google Benchmark suites (extra flags pass through)");
   c_bench->allow_extras();
   c_bench->prefix_command();
 
   app.add_subcommand("test", "configure, build and run the test suite (handled by the ./mecrl launcher)");
+  app.add_subcommand("report", "figures and tables from runs, studies, sweeps and benchmarks (handled by the "
+                               "./mecrl launcher: scripts/report/mecrl_report.py)")
+      ->allow_extras()
+      ->prefix_command();
 
   try {
     app.parse(argc, argv);
@@ -87,7 +103,8 @@ int main(int argc, char** argv) {
     if (*c_cfg) return mecrl::app::run_config(cfg, as_yaml);
     if (*c_sweep) return mecrl::app::run_sweep(sweep);
     if (*c_bench) return mecrl::app::run_bench(c_bench->remaining());
-    std::cerr << "mecrl: `test` is run by the ./mecrl launcher in the repository root\n";
+    if (*c_cat) return mecrl::app::run_catalogue(cat);
+    std::cerr << "mecrl: `test` and `report` are run by the ./mecrl launcher in the repository root\n";
     return 2;
   } catch (const mecrl::UsageError& e) {
     std::cerr << "mecrl: error: " << e.what() << "\n";

@@ -371,10 +371,19 @@ void write_config_yaml(std::ostream& os, const std::vector<ResolvedKey>& keys) {
       os << std::string(2 * d, ' ') << parts[d] << ":\n";
       open.push_back(parts[d]);
     }
-    const bool is_list = !k.value.empty() && k.value.front() == '[';
-    const bool plain = is_list || (!k.value.empty() && k.value.find_first_of(":#{}&*!|>'\"%@`,") == std::string::npos);
-    os << std::string(2 * (parts.size() - 1), ' ') << parts.back() << ": "
-       << (plain ? k.value : "\"" + k.value + "\"") << "  # " << k.doc << " (" << k.allowed << ")\n";
+    // A list is written as a flow sequence; any other value is a plain
+    // scalar unless it could be read as something else (a leading '[' or
+    // '-', a ': ' inside, ...), then a double-quoted one.
+    const bool is_list = k.allowed == "list";
+    const std::string& v = k.value;
+    const bool plain = is_list || (!v.empty() && v.find_first_of(":#{}&*!|>'\"%@`,\\") == std::string::npos &&
+                                   v.front() != '[' && v.front() != ']' && v.front() != '?' && v.front() != ' ' &&
+                                   v.back() != ' ' && !(v.front() == '-' && (v.size() == 1 || v[1] == ' ')));
+    std::string quoted = "\"";
+    for (char c : v) quoted += (c == '"' || c == '\\') ? std::string("\\") + c : std::string(1, c);
+    quoted += "\"";
+    os << std::string(2 * (parts.size() - 1), ' ') << parts.back() << ": " << (plain ? v : quoted) << "  # "
+       << k.doc << " (" << k.allowed << ")\n";
   }
 }
 

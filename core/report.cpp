@@ -4,6 +4,9 @@
 
 #include <nlohmann/json.hpp>
 
+#include "core/atomic_file.h"
+#include "core/error.h"
+
 namespace mecrl {
 
 namespace {
@@ -39,6 +42,23 @@ void print_report_json(std::ostream& os, const Report& r) {
   j["metrics"] = metrics;
   j["se"] = se;
   os << j.dump() << "\n";
+}
+
+void write_samples_csv(const std::string& path, const Report& r, const std::string& origin) {
+  if (r.samples.empty()) throw UsageError(fmt::format("{}: this evaluation has no per-item samples", origin));
+  std::string text;
+  for (size_t c = 0; c < r.samples.size(); ++c) text += (c ? "," : "") + r.samples[c].first;
+  text += "\n";
+  const size_t rows = r.samples.front().second.size();
+  text.reserve(text.size() + rows * 12 * r.samples.size());
+  for (size_t i = 0; i < rows; ++i) {
+    for (size_t c = 0; c < r.samples.size(); ++c) {
+      if (c) text += ',';
+      fmt::format_to(std::back_inserter(text), "{:.7g}", r.samples[c].second[i]);
+    }
+    text += '\n';
+  }
+  write_file_atomic(path, text);
 }
 
 }  // namespace mecrl

@@ -20,6 +20,10 @@ struct Report {
   std::string title;
   std::vector<std::pair<std::string, std::string>> header;  // (key, value): scenario, policy, N, ...
   std::vector<Metric> metrics;
+  // The per-item values behind the summary (each completed query's latency,
+  // each user's delay, ...), for distributions such as the report's CDFs:
+  // (column name with unit, values), every column the same length.
+  std::vector<std::pair<std::string, std::vector<double>>> samples;
 
   void add(std::string key, double value, std::string doc, double se = NAN) {
     metrics.push_back(Metric{std::move(key), value, se, std::move(doc)});
@@ -39,5 +43,8 @@ struct Report {
 void print_report_table(std::ostream& os, const Report& r);
 // {"scenario": ..., "policy": ..., "metrics": {"latency_mean_s": 1.2, ...}, "se": {...}}
 void print_report_json(std::ostream& os, const Report& r);
+// The samples as CSV (a header of column names, one row per item), written
+// atomically; UsageError naming `origin` if the report has none.
+void write_samples_csv(const std::string& path, const Report& r, const std::string& origin);
 
 }  // namespace mecrl

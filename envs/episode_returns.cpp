@@ -8,7 +8,8 @@
 
 namespace mecrl {
 
-Report evaluate_returns(VecEnv& env, const ActFn& act, int episodes, const std::string& policy_name) {
+Report evaluate_returns(VecEnv& env, const ActFn& act, int episodes, const std::string& policy_name,
+                        ProgressLine* progress) {
   const EnvDims& d = env.dims();
   const StepBuffers& b = env.buffers();  // CPU env: host pointers
   std::vector<int32_t> actions(static_cast<size_t>(d.num_envs) * d.users, 0);
@@ -22,10 +23,12 @@ Report evaluate_returns(VecEnv& env, const ActFn& act, int episodes, const std::
         lengths.push_back(b.ep_length[e]);
       }
     }
+    if (progress) progress->set(static_cast<double>(returns.size()));
   }
   Report r;
   r.title = fmt::format("{} | policy {} | {} episodes", env.scenario(), policy_name, episodes);
   r.header = {{"scenario", env.scenario()}, {"policy", policy_name}, {"episodes", std::to_string(episodes)}};
+  r.samples = {{"episodic_return", returns}, {"episodic_length", lengths}};
   r.add("episodic_return", mean_of(returns), "mean return per episode", standard_error(returns));
   r.add("episodic_length", mean_of(lengths), "mean steps per episode", standard_error(lengths));
   return r;

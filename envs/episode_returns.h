@@ -4,12 +4,16 @@
 
 #include <string>
 
+#include "core/progress.h"
 #include "core/report.h"
 #include "envs/vec_env.h"
 
 namespace mecrl {
 
-// Steps `env` with `act` until `episodes` episodes have finished.
-Report evaluate_returns(VecEnv& env, const ActFn& act, int episodes, const std::string& policy_name);
+// Steps `env` with `act` until `episodes` episodes have finished; the
+// report's samples are each episode's return and length. `progress`
+// (optional) counts finished episodes.
+Report evaluate_returns(VecEnv& env, const ActFn& act, int episodes, const std::string& policy_name,
+                        ProgressLine* progress = nullptr);
 
 }  // namespace mecrl

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs what mecrl needs on a Debian 12 machine, saying what before doing it.
 #   scripts/bootstrap.sh            Debian packages for building (C++ libraries, LibTorch CPU)
-#   scripts/bootstrap.sh --python   also the Python virtualenv .venv for the cross-check tests
+#   scripts/bootstrap.sh --python   also the Python virtualenv .venv for the cross-check tests and `mecrl report`
 #   scripts/bootstrap.sh --torch-pip  also .venv-torch: the pip LibTorch (torch==2.11.0, as on the
 #                                   GPU machine) that scripts/test-torch-pip.sh builds against
 set -euo pipefail
@@ -33,14 +33,17 @@ if [ ${#missing[@]} -gt 0 ]; then
 fi
 
 # make_venv <dir> <requirements file> [pip options]: (re)creates the virtualenv
-# when it is missing or the requirements changed since it was made.
+# when it is missing or the requirements (with the files they include by
+# `-r`) changed since it was made.
 make_venv() {
   local venv="$1" req="$2"
   shift 2
-  local stamp="$venv/.requirements.sha256" want
-  want="$(sha256sum "$req" | cut -d' ' -f1)"
+  local files=("$req") inc stamp="$venv/.requirements.sha256" want
+  while read -r inc; do files+=("$(realpath "$(dirname "$req")/$inc")"); done < <(sed -n 's/^-r[[:space:]]*//p' "$req")
+  want="$(cat "${files[@]}" | sha256sum | cut -d' ' -f1)"
   if [ ! -x "$venv/bin/python" ] || [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
-    echo "mecrl: creating ${venv#"$root"/} with $(grep -v '^#' "$req" | tr '\n' ' ')(pip, pinned in ${req#"$root"/})" >&2
+    echo "mecrl: creating ${venv#"$root"/} with $(cat "${files[@]}" | grep -v -e '^#' -e '^-r' | tr '\n' ' ')(pip, pinned in" \
+         "${files[*]#"$root"/})" >&2
     rm -rf "$venv"
     python3 -m venv "$venv" >&2 || /usr/bin/python3 -m venv "$venv" >&2
     "$venv/bin/pip" install -q --disable-pip-version-check "$@" -r "$req" >&2

@@ -5,8 +5,12 @@ baseline with the eval protocol, and print Markdown tables.
 
     scripts/study_offload.py --users 100 200 --seeds 1 2 3 --steps 300000 --out study/
 
-Everything goes through ./mecrl (train, eval --json); runs land in
-<out>/runs/, the raw JSON in <out>/eval/, the tables in <out>/study.md.
+Everything goes through ./mecrl (train, eval --json --samples) and lands in
+the layout `./mecrl report <out> --out <report>` reads (scripts/report/inputs.py):
+    <out>/runs/N<n>_<agent>_s<seed>__<seed>__<time>/   training runs
+    <out>/eval/<label>__N<n>[__s<seed>].json            `mecrl eval --json` (policy = the label)
+    <out>/eval/<label>__N<n>[__s<seed>].samples.csv     every completed query's latency and TTFT
+    <out>/study.md                                      the tables below
 Standard library only.
 
 Convergence speed: each run's episodic-return curve (metrics.csv) is smoothed
@@ -32,19 +36,29 @@ KEYS = ["latency_mean_s", "latency_p95_s", "accuracy", "hallucination", "device_
         "offload_fraction", "satisfied_energy", "satisfied_accuracy", "satisfied_hallucination", "satisfied_all"]
 
 
+def write_atomic(path, text):
+    tmp = f"{path}.tmp{os.getpid()}"
+    with open(tmp, "w") as f:
+        f.write(text)
+    os.replace(tmp, path)
+
+
 def run(cmd, log=None):
     print("+", " ".join(cmd), file=sys.stderr, flush=True)
     out = subprocess.run(cmd, cwd=ROOT, check=True, capture_output=True, text=True)
     if log:
-        with open(log, "w") as f:
-            f.write(out.stdout)
+        write_atomic(log, out.stdout)
     return out.stdout
 
 
-def evaluate(policy, users, episodes, extra):
-    cmd = [MECRL, "eval", "--config", "configs/offload.yaml", "--policy", policy, "--episodes", str(episodes),
-           f"env.num_users={users}", "--json"] + extra
-    return json.loads(run(cmd))["metrics"]
+def evaluate(policy, label, tag, users, episodes, extra, out):
+    """Evaluates one policy; keeps its JSON and per-query samples under <out>/eval/<tag>.*"""
+    base = os.path.join(out, "eval", tag)
+    cmd = [MECRL, "eval", "--config", "configs/offload.yaml", "--policy", policy, "--label", label,
+           "--episodes", str(episodes), f"env.num_users={users}", "--json", "--samples", base + ".samples.csv"] + extra
+    text = run(cmd)
+    write_atomic(base + ".json", text)
+    return json.loads(text)["metrics"]
 
 
 def curve(run_dir):
@@ -101,7 +115,7 @@ def main():
     for n in args.users:
         rows = {}
         for b in BASELINES:
-            rows[b] = evaluate(b, n, args.episodes, [])
+            rows[b] = evaluate(b, b, f"{b}__N{n}", n, args.episodes, [], out)
         conv = {}
         for agent in args.agents:
             for seed in args.seeds:
@@ -116,9 +130,9 @@ def main():
                 conv[(agent, seed)] = convergence(run_dir)
                 ckpt = os.path.join(run_dir, "checkpoints", "last")
                 for mode, extra in (("argmax", []), ("sampled", ["eval.deterministic=false"])):
-                    m = evaluate(ckpt, n, args.episodes, extra)
+                    m = evaluate(ckpt, f"{agent} {mode}", f"{agent}_{mode}__N{n}__s{seed}", n, args.episodes,
+                                 extra, out)
                     rows[f"{agent} s{seed} {mode}"] = m
-                    json.dump(m, open(os.path.join(out, "eval", f"{name}_{mode}.json"), "w"))
         lines += [f"## N = {n}", "", "| policy | " + " | ".join(KEYS) + " |", "|---" * (len(KEYS) + 1) + "|"]
         for name, m in rows.items():
             lines.append(f"| {name} | " + " | ".join(fmt(m.get(k), k) for k in KEYS) + " |")
@@ -126,8 +140,7 @@ def main():
         for (agent, seed), (s, f) in conv.items():
             lines.append(f"| {agent} | {seed} | {s} | {f:.2f} |")
         lines.append("")
-        with open(os.path.join(out, "study.md"), "w") as f:
-            f.write("\n".join(lines))
+        write_atomic(os.path.join(out, "study.md"), "\n".join(lines))
     print("\n".join(lines))
 
 

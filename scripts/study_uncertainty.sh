@@ -3,7 +3,9 @@
 # with every baseline over N (tau = 0.7) and over tau (N = 120).
 #   scripts/study_uncertainty.sh [out_dir] [train overrides ...]
 # Writes <out>/sweep_n.csv, <out>/sweep_tau.csv (one row per point and policy)
-# and the run directory under <out>/runs/.
+# and the run directory under <out>/runs/: the layout `./mecrl report <out>`
+# reads (scripts/report/inputs.py); the learned policy's sweep rows name its
+# checkpoint, which the report labels "learned <agent>" from the run's config.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 out="$(realpath -m "${1:-study_uncertainty}")"

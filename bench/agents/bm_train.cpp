@@ -115,4 +115,3 @@ BENCHMARK_CAPTURE(BM_Train, WmPpoCuda, true, true)
 
 }  // namespace
 
-BENCHMARK_MAIN();

@@ -32,7 +32,7 @@ ActFn baseline_policy(const std::string& name) {
 }
 
 Report evaluate(const OffloadParams& params, const EvalSettings& st, const std::string& policy_name,
-                const ActFn& act) {
+                const ActFn& act, ProgressLine* progress) {
   OffloadParams p = params;
   p.episode_slots = st.slots;
   const int E = st.episodes, N = p.num_users, M = p.num_servers;
@@ -55,6 +55,7 @@ Report evaluate(const OffloadParams& params, const EvalSettings& st, const std::
   for (int t = 0; t < st.slots; ++t) {
     act(env, actions.data());
     env.step(actions.data());
+    if (progress) progress->set(static_cast<double>(t + 1) * E);
     if (t == st.slots - 1) {
       for (int e = 0; e < E; ++e) ep_inflight_end[e] = out.ep_info[static_cast<size_t>(e) * kEpisodeInfo + 6];
     }
@@ -116,6 +117,7 @@ Report evaluate(const OffloadParams& params, const EvalSettings& st, const std::
               {"slots", std::to_string(st.slots)},
               {"warmup_slots", std::to_string(st.warmup_slots)},
               {"seed", std::to_string(p.seed)}};
+  r.samples = {{"latency_s", latency}, {"ttft_s", ttft}};
   std::vector<double> lat_sorted = latency, ttft_sorted = ttft;
   r.add("completions", n_done, "queries completed in the measured window");
   r.add("latency_mean_s", mean_of(latency), "end-to-end latency, mean", standard_error(ep_lat_mean));

@@ -7,6 +7,7 @@
 #include <string>
 
 #include "core/config.h"
+#include "core/progress.h"
 #include "core/report.h"
 #include "envs/offload/params.h"
 #include "envs/vec_env.h"
@@ -25,9 +26,11 @@ EvalSettings read_eval_settings(ConfigReader& r);
 
 using mecrl::ActFn;
 
-// Runs `act` on settings.episodes fresh episodes (CPU backend) and reports.
+// Runs `act` on settings.episodes fresh episodes (CPU backend) and reports;
+// the report's samples are every measured completion's latency_s and ttft_s.
+// `progress` (optional) advances by E cell-slots per slot.
 Report evaluate(const OffloadParams& params, const EvalSettings& settings, const std::string& policy_name,
-                const ActFn& act);
+                const ActFn& act, ProgressLine* progress = nullptr);
 
 // The policy that calls the scenario's heuristic `name` (spec §9).
 ActFn baseline_policy(const std::string& name);

@@ -39,6 +39,7 @@ struct DeviceRow {
   float mem_bw_bytes_per_s = 0;
   float flops = 0;  // fp16 FLOP/s
   float active_power_w = 0;
+  float ram_bytes = 0;  // the phone's RAM: which models fit (catalogue.h); not used by the step
 };
 
 struct OffloadParams {

@@ -31,13 +31,18 @@ int find_row(const ConfigReader& r, const TableRows& t, const std::string& key, 
                                t.names.empty() ? "; hint: add `base: [tables/models.yaml, tables/gpus.yaml, tables/devices.yaml]`" : ""));
 }
 
-ModelRow read_model(ConfigReader& r, const std::string& name) {
+template <class Row>
+OffloadTables::Named<Row> named(ConfigReader& r, const std::string& k, const std::string& key, Row row) {
+  OffloadTables::Named<Row> n{key, {}, {}, row};
+  r.get(k + "name", n.name, {}, "display name");
+  r.get(k + "source", n.source, {}, "provenance tags: [paper] seed, [pub] spec sheet, [A] assumption");
+  return n;
+}
+
+OffloadTables::Named<ModelRow> read_model(ConfigReader& r, const std::string& name) {
   const std::string k = "tables.models." + name + ".";
   ModelRow m;
   float weights_gb = 0, params_b = 0, kv_kib = 0;
-  std::string label, source;
-  r.get(k + "name", label, {}, "display name");
-  r.get(k + "source", source, {}, "provenance tags: [paper] seed, [pub] spec sheet, [A] assumption");
   r.get_positive(k + "weights_gb", weights_gb, 1000, "weight bytes S_w, GB (1e9 bytes)");
   r.get_positive(k + "params_b", params_b, 2000, "parameters P, billions");
   r.get_positive(k + "kv_kib_per_token", kv_kib, 1e5, "KV cache K per token, KiB (1024 bytes)");
@@ -47,16 +52,13 @@ ModelRow read_model(ConfigReader& r, const std::string& name) {
   m.weights_bytes = weights_gb * 1e9f;
   m.params = params_b * 1e9f;
   m.kv_bytes_per_token = kv_kib * 1024.f;
-  return m;
+  return named(r, k, name, m);
 }
 
-GpuRow read_gpu(ConfigReader& r, const std::string& name) {
+OffloadTables::Named<GpuRow> read_gpu(ConfigReader& r, const std::string& name) {
   const std::string k = "tables.gpus." + name + ".";
   GpuRow g;
   float hbm_gb = 0, bw_tbps = 0, tflops = 0;
-  std::string label, source;
-  r.get(k + "name", label, {}, "display name");
-  r.get(k + "source", source, {}, "provenance tags");
   r.get_positive(k + "hbm_gb", hbm_gb, 1e4, "HBM, GB");
   r.get_positive(k + "bw_tbps", bw_tbps, 100, "memory bandwidth BW, TB/s");
   r.get_positive(k + "tflops_bf16", tflops, 1e5, "bf16 dense F, TFLOP/s");
@@ -64,23 +66,22 @@ GpuRow read_gpu(ConfigReader& r, const std::string& name) {
   g.hbm_bytes = hbm_gb * 1e9f;
   g.mem_bw_bytes_per_s = bw_tbps * 1e12f;
   g.flops = tflops * 1e12f;
-  return g;
+  return named(r, k, name, g);
 }
 
-DeviceRow read_device(ConfigReader& r, const std::string& name) {
+OffloadTables::Named<DeviceRow> read_device(ConfigReader& r, const std::string& name) {
   const std::string k = "tables.devices." + name + ".";
   DeviceRow d;
-  float bw_gbps = 0, tflops = 0;
-  std::string label, source;
-  r.get(k + "name", label, {}, "display name");
-  r.get(k + "source", source, {}, "provenance tags");
+  float bw_gbps = 0, tflops = 0, ram_gb = 0;
   r.get(k + "share", d.share, 0, 1, "share of the fleet (shares sum to 1)");
   r.get_positive(k + "mem_bw_gbps", bw_gbps, 1e4, "memory bandwidth, GB/s");
   r.get_positive(k + "tflops_fp16", tflops, 1e4, "fp16, TFLOP/s");
   r.get_positive(k + "active_power_w", d.active_power_w, 1e3, "power while running the LLM, W");
+  r.get(k + "ram_gb", ram_gb, 0, 1e4, "RAM, GB: which models fit (mecrl catalogue; 0 = unknown)");
   d.mem_bw_bytes_per_s = bw_gbps * 1e9f;
   d.flops = tflops * 1e12f;
-  return d;
+  d.ram_bytes = ram_gb * 1e9f;
+  return named(r, k, name, d);
 }
 
 std::string origin(const ConfigReader& r, const std::string& key) {
@@ -90,7 +91,7 @@ std::string origin(const ConfigReader& r, const std::string& key) {
 
 }  // namespace
 
-OffloadParams read_offload_params(ConfigReader& r) {
+OffloadParams read_offload_params(ConfigReader& r, OffloadTables* tables) {
   OffloadParams p;
   r.get("seed", p.seed, "run seed (Philox key): same seed, same trajectories");
   r.get_positive("env.dt_s", p.dt_s, 10, "slot length, s");
@@ -166,10 +167,9 @@ OffloadParams read_offload_params(ConfigReader& r) {
   const TableRows models = rows_of(r, "tables.models");
   const TableRows gpus = rows_of(r, "tables.gpus");
   const TableRows devices = rows_of(r, "tables.devices");
-  std::vector<ModelRow> model_rows;
-  std::vector<GpuRow> gpu_rows;
-  for (const auto& n : models.names) model_rows.push_back(read_model(r, n));
-  for (const auto& n : gpus.names) gpu_rows.push_back(read_gpu(r, n));
+  OffloadTables all;
+  for (const auto& n : models.names) all.models.push_back(read_model(r, n));
+  for (const auto& n : gpus.names) all.gpus.push_back(read_gpu(r, n));
   p.num_device_kinds = static_cast<int>(devices.names.size());
   if (p.num_device_kinds == 0) {
     throw UsageError(fmt::format("{}: tables.devices is empty; hint: add `base: [tables/devices.yaml]`",
@@ -182,7 +182,8 @@ OffloadParams read_offload_params(ConfigReader& r) {
   }
   float share_sum = 0.f;
   for (int k = 0; k < p.num_device_kinds; ++k) {
-    p.device[k] = read_device(r, devices.names[k]);
+    all.devices.push_back(read_device(r, devices.names[k]));
+    p.device[k] = all.devices.back().row;
     share_sum += p.device[k].share;
   }
   if (std::fabs(share_sum - 1.f) > 1e-4f) {
@@ -195,15 +196,15 @@ OffloadParams read_offload_params(ConfigReader& r) {
   }
 
   const int server_row = find_row(r, models, "env.server.model", server_model);
-  p.device_model = model_rows[find_row(r, models, "env.device.model", device_model)];
+  p.device_model = all.models[find_row(r, models, "env.device.model", device_model)].row;
   if (server_gpus.size() != 1 && static_cast<int>(server_gpus.size()) != p.num_servers) {
     throw UsageError(fmt::format("{}: env.server.gpu lists {} GPUs for env.num_servers = {} (give one, or one per server)",
                                  origin(r, "env.server.gpu"), server_gpus.size(), p.num_servers));
   }
   for (int j = 0; j < p.num_servers; ++j) {
     const std::string& gname = server_gpus[server_gpus.size() == 1 ? 0 : j];
-    p.server_model[j] = model_rows[server_row];
-    p.server_gpu[j] = gpu_rows[find_row(r, gpus, "env.server.gpu", gname)];
+    p.server_model[j] = all.models[server_row].row;
+    p.server_gpu[j] = all.gpus[find_row(r, gpus, "env.server.gpu", gname)].row;
   }
   if (p.prompt_min_tokens > p.prompt_max_tokens) {
     throw UsageError(fmt::format("{}: env.prompt.min_tokens = {} exceeds env.prompt.max_tokens = {}",
@@ -214,6 +215,7 @@ OffloadParams read_offload_params(ConfigReader& r) {
                                  origin(r, "env.output.min_tokens"), p.output_min_tokens, p.output_max_tokens));
   }
   derive_params(p);
+  if (tables) *tables = std::move(all);
   for (int j = 0; j < p.num_servers; ++j) {
     if (p.d.max_batch[j] < 1) {
       const std::string& gname = server_gpus[server_gpus.size() == 1 ? 0 : j];

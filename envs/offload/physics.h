@@ -58,6 +58,27 @@ MECRL_HD float device_prefill_time_s(const OffloadParams& p, const ModelRow& m, 
   return 2.f * m.params / (p.device_flops_efficiency * dev.flops);
 }
 
+// Seconds of on-device compute for one query (spec §3 step 2, as step.h
+// charges it): L_in t_pre,dev + L_out t_tok,dev.
+MECRL_HD float local_query_time_s(const OffloadParams& p, const ModelRow& m, const DeviceRow& dev,
+                                  float prompt_tokens, float output_tokens) {
+  return prompt_tokens * device_prefill_time_s(p, m, dev) + output_tokens * device_token_time_s(p, m, dev);
+}
+
+// Service time of a query alone on a server (batch 1), iteration by
+// iteration: ceil(L_in / chunk) prefill chunks over the prompt, then L_out
+// decode iterations whose context grows by one token each. The step prices
+// the same iterations, with t_it held fixed over each slot (spec §10.6).
+MECRL_HD float solo_service_time_s(const OffloadParams& p, const ModelRow& m, const GpuRow& g, float prompt_tokens,
+                                   float output_tokens) {
+  const int n_pre = prefill_iterations(p, prompt_tokens);
+  float t = static_cast<float>(n_pre) *
+            iteration_time_s(p, m, g, prompt_tokens, 0.f, prompt_tokens / static_cast<float>(n_pre));
+  const int n_out = static_cast<int>(output_tokens);
+  for (int k = 0; k < n_out; ++k) t += iteration_time_s(p, m, g, prompt_tokens + static_cast<float>(k), 1.f, 0.f);
+  return t;
+}
+
 // Server energy charged to one query for `seconds` of batch time shared by b.
 MECRL_HD float server_energy_j(const OffloadParams& p, const GpuRow& g, float seconds, int b) {
   return p.server_power_fraction * g.board_power_w * seconds / static_cast<float>(max_of(b, 1));

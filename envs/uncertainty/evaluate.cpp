@@ -89,6 +89,7 @@ Report evaluate_uncertainty(const UncertaintyParams& p, const EvalSettings& st, 
               {"snapshots", std::to_string(E)},
               {"seed", std::to_string(p.seed)},
               {"threads", std::to_string(st.threads)}};
+  r.samples = {{"delay_ms", pooled}};
   r.add("delay_ms", mean_of(delay), "mean delay per user, ms", standard_error(delay));
   r.add("delay_p50_ms", quantile(pooled, 0.50), "delay per user, median over all users, ms");
   r.add("delay_p95_ms", quantile(pooled, 0.95), "delay per user, 95th percentile over all users, ms");

@@ -26,7 +26,8 @@ using mecrl::ActFn;
 
 // Runs `act` once on settings.episodes snapshots (CPU backend) and reports.
 // The solver time is the wall time of the act() call divided by the number
-// of snapshots (with settings.threads threads).
+// of snapshots (with settings.threads threads). The report's samples are
+// every user's delay_ms.
 Report evaluate_uncertainty(const UncertaintyParams& params, const EvalSettings& settings,
                             const std::string& policy_name, const ActFn& act);
 

@@ -121,7 +121,7 @@ SweepAxis parse_sweep_axis(const std::string& text) {
   return ax;
 }
 
-std::vector<SweepRow> sweep_uncertainty(const SweepRequest& req, std::ostream& log) {
+std::vector<SweepRow> sweep_uncertainty(const SweepRequest& req, std::ostream& log, ProgressLine* progress) {
   if (req.policies.empty()) throw UsageError("--policies: give at least one policy");
   std::vector<ActFn> acts;
   for (const auto& pol : req.policies) {
@@ -151,10 +151,17 @@ std::vector<SweepRow> sweep_uncertainty(const SweepRequest& req, std::ostream& l
       SweepRow row{pt.assignments, pol, evaluate_uncertainty(pt.params, pt.settings, pol, acts[k])};
       std::string where;
       for (const auto& [k, v] : pt.assignments) where += fmt::format("{}={} ", k, v);
-      log << fmt::format("[{}/{}] {}policy={}: delay {:.3f} ms, accuracy {:.2f} %, offload {:.3f}\n",
-                         rows.size() + 1, total, where, pol, row.report.value("delay_ms"),
-                         row.report.value("accuracy_pct"), row.report.value("offload_fraction"));
+      const std::string line =
+          fmt::format("[{}/{}] {}policy={}: delay {:.3f} ms, accuracy {:.2f} %, offload {:.3f}", rows.size() + 1,
+                      total, where, pol, row.report.value("delay_ms"), row.report.value("accuracy_pct"),
+                      row.report.value("offload_fraction"));
       rows.push_back(std::move(row));
+      if (progress) {
+        progress->note(line);
+        progress->set(static_cast<double>(rows.size()));
+      } else {
+        log << line << "\n";
+      }
     }
   }
   write_csv(req.out_csv, rows);

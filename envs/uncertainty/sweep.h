@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "core/config.h"
+#include "core/progress.h"
 #include "core/report.h"
 #include "envs/vec_env.h"
 
@@ -46,8 +47,10 @@ struct SweepRow {
 
 // Validates every point and policy first (UsageError, nothing run, nothing
 // written), then evaluates them in grid order, logging one line per row to
-// `log`, and writes the CSV: columns = every grid key, policy, then every
-// report metric (and `<metric>_se` where the metric has a standard error).
-std::vector<SweepRow> sweep_uncertainty(const SweepRequest& req, std::ostream& log);
+// `log` (or, given `progress`, as its notes while it counts the rows), and
+// writes the CSV: columns = every grid key, policy, then every report
+// metric (and `<metric>_se` where the metric has a standard error).
+std::vector<SweepRow> sweep_uncertainty(const SweepRequest& req, std::ostream& log,
+                                        ProgressLine* progress = nullptr);
 
 }  // namespace mecrl::uncertainty

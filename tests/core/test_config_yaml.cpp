@@ -1,0 +1,47 @@
+// A run's config.yaml is YAML any reader can load (scripts/report reads it
+// with PyYAML): written by write_config_yaml, read back here with yaml-cpp,
+// every value the same string, lists as sequences.
+#include <gtest/gtest.h>
+#include <yaml-cpp/yaml.h>
+
+#include <sstream>
+
+#include "core/config.h"
+
+namespace mecrl {
+namespace {
+
+TEST(ConfigYaml, RoundTripsThroughAYamlReader) {
+  const std::vector<ResolvedKey> keys = {
+      {"tables.gpus.A100.source", "[pub] NVIDIA A100 datasheet", "any string", "provenance", ""},
+      {"tables.gpus.A100.name", "NVIDIA A100-80GB", "any string", "display name", ""},
+      {"tables.models.x.source", "weights [paper]; acc [A: 95 % retained]", "any string", "tags", ""},
+      {"env.note", "say \"hi\" \\ bye", "any string", "quotes and a backslash", ""},
+      {"env.colon", "a: b", "any string", "a mapping lookalike", ""},
+      {"env.dash", "- item", "any string", "a sequence lookalike", ""},
+      {"env.noise_dbm_per_hz", "-174", "[-250, -100]", "a negative number", ""},
+      {"env.scenario", "offload", "offload | uncertainty", "plain word", ""},
+      {"lagrangian.lr", "[0.03, 0.1, 0.1]", "list", "one per cost", ""},
+      {"train.name", "", "any string", "empty", ""},
+  };
+  std::ostringstream os;
+  write_config_yaml(os, keys);
+  const YAML::Node root = YAML::Load(os.str());
+  for (const auto& k : keys) {
+    YAML::Node n = root;
+    std::stringstream path(k.key);
+    for (std::string part; std::getline(path, part, '.');) n.reset(n[part]);  // reset: move, not assign
+    ASSERT_TRUE(n.IsDefined()) << k.key << "\n" << os.str();
+    if (k.allowed == "list") {
+      ASSERT_TRUE(n.IsSequence()) << k.key;
+      EXPECT_EQ(n.size(), 3u);
+      EXPECT_EQ(n[0].as<std::string>(), "0.03");
+    } else {
+      ASSERT_TRUE(n.IsScalar()) << k.key << "\n" << os.str();
+      EXPECT_EQ(n.as<std::string>(), k.value) << k.key << "\n" << os.str();
+    }
+  }
+}
+
+}  // namespace
+}  // namespace mecrl
