@@ -5,6 +5,7 @@
 //             config   apps/cmd_config.cpp  (every key, its value, range and origin)
 //             sweep    apps/cmd_sweep.cpp   (baselines over a grid of config values, CSV)
 //             bench    apps/cmd_bench.cpp   (Google Benchmark suites in bench/)
+//             export   apps/cmd_export.cpp  (a checkpoint's actor as an ONNX + safetensors bundle)
 #include <CLI/CLI.hpp>
 
 #include <cstdio>
@@ -33,7 +34,7 @@ int main(int argc, char** argv) {
   add_common(c_eval, eval);
   c_eval->add_option("-p,--policy", eval.policy,
                      "baseline name (offload: local, offload, random, complexity, greedy, goa; "
-                     "uncertainty: local, edge, goa, dmin, random) or a checkpoint")
+                     "uncertainty: local, edge, goa, dmin, random), a checkpoint or an exported bundle")
       ->required();
   c_eval->add_option("-e,--episodes", eval.episodes, "episodes (envs in one batch); default eval.episodes");
   c_eval->add_flag("--json", eval.json, "print one JSON object instead of the table");
@@ -61,6 +62,13 @@ int main(int argc, char** argv) {
   add_common(c_cfg, cfg);
   c_cfg->add_flag("--yaml", as_yaml, "print the resolved config as YAML");
 
+  mecrl::app::ExportArgs exp;
+  auto* c_export = app.add_subcommand(
+      "export", "write a checkpoint's actor as a deployment bundle (policy.onnx, policy.safetensors, policy.json)");
+  c_export->add_option("-p,--policy", exp.policy, "checkpoint directory (runs/<dir>/checkpoints/last)")->required();
+  c_export->add_option("-o,--out", exp.out, "bundle directory to write (an existing bundle is replaced)")->required();
+  c_export->add_option("-c,--config", exp.config, "the run's config.yaml (default: <policy>/../../config.yaml)");
+
   std::vector<std::string> bench_args;
   auto* c_bench = app.add_subcommand("bench", "run the Google Benchmark suites (extra flags pass through)");
   c_bench->allow_extras();
@@ -87,6 +95,7 @@ int main(int argc, char** argv) {
     if (*c_cfg) return mecrl::app::run_config(cfg, as_yaml);
     if (*c_sweep) return mecrl::app::run_sweep(sweep);
     if (*c_bench) return mecrl::app::run_bench(c_bench->remaining());
+    if (*c_export) return mecrl::app::run_export(exp);
     std::cerr << "mecrl: `test` is run by the ./mecrl launcher in the repository root\n";
     return 2;
   } catch (const mecrl::UsageError& e) {

@@ -371,10 +371,15 @@ void write_config_yaml(std::ostream& os, const std::vector<ResolvedKey>& keys) {
       os << std::string(2 * d, ' ') << parts[d] << ":\n";
       open.push_back(parts[d]);
     }
-    const bool is_list = !k.value.empty() && k.value.front() == '[';
-    const bool plain = is_list || (!k.value.empty() && k.value.find_first_of(":#{}&*!|>'\"%@`,") == std::string::npos);
-    os << std::string(2 * (parts.size() - 1), ' ') << parts.back() << ": "
-       << (plain ? k.value : "\"" + k.value + "\"") << "  # " << k.doc << " (" << k.allowed << ")\n";
+    // Lists (get_list records them as "[a, b]") stay flow sequences; any
+    // other value YAML could misread ("[pub] NVIDIA ...", "a: b") is quoted.
+    const bool is_list = k.allowed == "list";
+    const bool plain =
+        is_list || (!k.value.empty() && k.value.find_first_of(":#{}[]&*!|>'\"%@`,\\") == std::string::npos);
+    std::string quoted = "\"";
+    for (const char c : k.value) quoted += (c == '"' || c == '\\') ? std::string("\\") + c : std::string(1, c);
+    os << std::string(2 * (parts.size() - 1), ' ') << parts.back() << ": " << (plain ? k.value : quoted + "\"")
+       << "  # " << k.doc << " (" << k.allowed << ")\n";
   }
 }
 
