@@ -14,7 +14,9 @@
 namespace mecrl::app {
 
 bool is_policy_bundle(const std::string& path) {
-  return std::filesystem::is_directory(path) && std::filesystem::exists(std::filesystem::path(path) / deploy::kManifestFile);
+  const std::filesystem::path p(path);
+  return std::filesystem::is_directory(p) &&
+         (std::filesystem::exists(p / deploy::kManifestFile) || std::filesystem::exists(p / deploy::kPolicyJsonFile));
 }
 
 ActFn load_bundle_policy(const std::string& dir, bool deterministic, uint64_t seed) {

@@ -9,7 +9,8 @@
 
 namespace mecrl::app {
 
-// True if `path` is a directory with a bundle manifest.
+// True if `path` is a directory with a bundle's manifest or policy.json (so a
+// bundle that lost its manifest is reported as a broken bundle).
 bool is_policy_bundle(const std::string& path);
 
 // Greedy actions (deterministic) or actions sampled from the bundle's

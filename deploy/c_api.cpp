@@ -48,7 +48,8 @@ int mecrl_policy_act(const mecrl_policy* policy, const float* obs, const uint8_t
   const bool ok = guarded([&] {
     if (!policy) throw std::invalid_argument("mecrl_policy_act: policy is NULL");
     if (batch < 0) throw std::invalid_argument("mecrl_policy_act: batch is negative");
-    if (batch > 0 && !obs) throw std::invalid_argument("mecrl_policy_act: obs is NULL");
+    if (batch == 0) return;  // nothing to decide; empty buffers may be NULL
+    if (!obs) throw std::invalid_argument("mecrl_policy_act: obs is NULL");
     if (!actions && !probs) throw std::invalid_argument("mecrl_policy_act: both actions and probs are NULL");
     policy->policy.act(obs, action_mask, batch, probs, actions);
   });

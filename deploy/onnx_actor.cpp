@@ -61,10 +61,28 @@ void add_int_attribute(onnx::NodeProto* n, const std::string& name, int64_t valu
   a->set_i(value);
 }
 
+// ONNX's Gemm shape inference does not compare inner dimensions, so the
+// chain of layer shapes is checked here.
+void check_shapes(const ActorWeights& a) {
+  if (a.layers.empty()) throw std::invalid_argument("ONNX export: the actor has no layers");
+  for (size_t k = 0; k < a.layers.size(); ++k) {
+    const DenseLayer& l = a.layers[k];
+    const bool chained = k == 0 || l.in == a.layers[k - 1].out;
+    if (!chained || l.weight.size() != static_cast<size_t>(l.in * l.out) || l.bias.size() != static_cast<size_t>(l.out)) {
+      throw std::invalid_argument("ONNX export: layer " + std::to_string(k) + " does not fit its neighbours");
+    }
+  }
+  const auto f = static_cast<size_t>(a.features());
+  if (a.normalizes() && (a.obs_mean.size() != f || a.obs_std.size() != f)) {
+    throw std::invalid_argument("ONNX export: observation statistics do not match the feature count");
+  }
+}
+
 }  // namespace
 
 std::string actor_onnx(const ActorWeights& actor, const std::string& doc_string,
                        const std::map<std::string, std::string>& metadata) {
+  check_shapes(actor);
   const int64_t f = actor.features(), a = actor.actions();
   onnx::ModelProto model;
   model.set_ir_version(onnx::IR_VERSION);
