@@ -9,6 +9,7 @@
 
 #include "core/atomic_file.h"
 #include "core/error.h"
+#include "core/hdmath.h"
 #include "core/file_manifest.h"
 #include "deploy/bundle_format.h"
 
@@ -46,19 +47,28 @@ T field(const json& j, const std::string& dotted, const std::string& path) {
   }
 }
 
-// y[o] = b[o] + sum_i w[o][i] x[i] with w^T stored [in, out]: the inner
-// loop runs over outputs, contiguous and free of reassociation, so it
-// vectorises and sums every output in input order. The product is summed
-// before the bias is added, as BLAS-backed torch::nn::Linear does.
-void dense(const DenseLayer& l, const std::vector<float>& wt, const float* x, float* y) {
-  const int64_t n_out = l.out;
-  std::fill(y, y + n_out, 0.f);
+// y[o] = b[o] + sum_i w[o][i] x[i] with w^T stored [in, out], in blocks of
+// kBlock outputs whose sums stay in registers while i runs: the inner loop
+// over a block's outputs vectorises without reassociating any sum, so every
+// output is summed in input order whatever the vector width. The product is
+// summed before the bias is added, as BLAS-backed torch::nn::Linear does.
+constexpr int64_t kBlock = 16;
+
+template <int64_t Width>
+void dense_block(const DenseLayer& l, const float* wt, const float* x, int64_t first, float* y) {
+  float acc[Width] = {};
   for (int64_t i = 0; i < l.in; ++i) {
     const float xi = x[i];
-    const float* w = wt.data() + i * n_out;
-    for (int64_t o = 0; o < n_out; ++o) y[o] += w[o] * xi;
+    const float* w = wt + i * l.out + first;
+    for (int64_t j = 0; j < Width; ++j) acc[j] += w[j] * xi;
   }
-  for (int64_t o = 0; o < n_out; ++o) y[o] += l.bias[o];
+  for (int64_t j = 0; j < Width; ++j) y[first + j] = acc[j] + l.bias[first + j];
+}
+
+void dense(const DenseLayer& l, const std::vector<float>& wt, const float* x, float* y) {
+  int64_t o = 0;
+  for (; o + kBlock <= l.out; o += kBlock) dense_block<kBlock>(l, wt.data(), x, o, y);
+  for (; o < l.out; ++o) dense_block<1>(l, wt.data(), x, o, y);
 }
 
 }  // namespace
@@ -153,7 +163,7 @@ void BundlePolicy::act(const float* obs, const uint8_t* action_mask, int64_t bat
     for (size_t l = 0; l < w.layers.size(); ++l) {
       dense(w.layers[l], transposed_[l], x.data(), y.data());
       if (l + 1 < w.layers.size()) {
-        for (int64_t k = 0; k < w.layers[l].out; ++k) y[k] = std::tanh(y[k]);
+        for (int64_t k = 0; k < w.layers[l].out; ++k) y[k] = hd::tanh_f(y[k]);  // std::tanh: 8x slower
       }
       std::swap(x, y);
     }
