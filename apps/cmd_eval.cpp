@@ -30,7 +30,7 @@ ActFn resolve_policy(const std::string& policy, const std::vector<std::string>& 
   std::string list;
   for (const auto& n : baselines) list += (list.empty() ? "" : ", ") + n;
   throw UsageError(origin + " '" + policy + "' is not a baseline (" + list +
-                   "), a checkpoint directory nor an exported policy bundle");
+                   "), a checkpoint directory or an exported policy bundle");
 }
 
 namespace {

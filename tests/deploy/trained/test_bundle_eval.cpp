@@ -49,5 +49,28 @@ TEST(TrainedBundles, EvalOfTheBundleEqualsEvalOfTheCheckpoint) {
   }
 }
 
+// eval.deterministic=false samples from the bundle's probabilities (Philox
+// keyed by the run seed): the same command gives the same episodes, and
+// they differ from the greedy ones.
+TEST(TrainedBundles, SampledEvalOfABundleIsReproducibleAndNotGreedy) {
+  for (const auto& b : testing::trained_bundles()) {
+    if (b.name != "uncertainty_ppo") continue;
+    auto args = eval_args(b, b.bundle);
+    const auto greedy = testing::run_command(args);
+    args.push_back("eval.deterministic=false");
+    const auto first = testing::run_command(args), second = testing::run_command(args);
+    ASSERT_EQ(first.status, 0) << first.err;
+    auto metrics = [](const std::string& out) {
+      auto m = nlohmann::json::parse(out)["metrics"];
+      m.erase("solver_ms");
+      return m;
+    };
+    EXPECT_EQ(metrics(first.out), metrics(second.out));
+    EXPECT_NE(metrics(first.out)["offload_fraction"], metrics(greedy.out)["offload_fraction"]);
+    return;
+  }
+  FAIL() << "no uncertainty bundle";
+}
+
 }  // namespace
 }  // namespace mecrl
