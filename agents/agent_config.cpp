@@ -123,4 +123,11 @@ AgentConfig read_agent_config(ConfigReader& r, int num_costs) {
   return c;
 }
 
+std::string learner_name(const AgentConfig& c) {
+  std::string n = c.wm.enabled ? "wm_ppo" : "ppo";
+  if (c.lag.mode == "lagrangian") n += "_lag";
+  if (c.lag.mode == "penalty") n += "_pen";
+  return n;
+}
+
 }  // namespace mecrl::agents

@@ -88,4 +88,8 @@ struct AgentConfig {
 // Reads agent.*, ppo.*, lagrangian.*, wm.*, train.* (num_costs sizes the lists).
 AgentConfig read_agent_config(ConfigReader& r, int num_costs);
 
+// The learner's short name, as in run directories: ppo, ppo_lag, ppo_pen,
+// wm_ppo, wm_ppo_lag, wm_ppo_pen.
+std::string learner_name(const AgentConfig& c);
+
 }  // namespace mecrl::agents

@@ -9,8 +9,8 @@
 #include <sstream>
 
 #include "core/atomic_file.h"
-#include "core/crc32c.h"
 #include "core/error.h"
+#include "core/file_manifest.h"
 
 namespace fs = std::filesystem;
 
@@ -39,7 +39,7 @@ torch::ScalarType scalar_type(const std::string& d) {
 
 void write_plain(const fs::path& p, const std::string& bytes, nlohmann::json& manifest) {
   write_file_atomic(p.string(), bytes);
-  manifest[p.filename().string()] = {{"bytes", bytes.size()}, {"crc32c", crc32c(bytes)}};
+  manifest[p.filename().string()] = manifest_entry(bytes);
 }
 
 }  // namespace
@@ -98,27 +98,6 @@ void deserialize_optimizer(torch::optim::Optimizer& opt, const std::string& byte
   opt.load(archive);
 }
 
-nlohmann::json spec_to_json(const PolicySpec& s) {
-  return {{"features", s.features}, {"actions", s.actions}, {"users", s.users}, {"value_heads", s.value_heads},
-          {"hidden", s.hidden},     {"critic", s.critic},   {"norm_obs", s.norm_obs}};
-}
-
-PolicySpec spec_from_json(const nlohmann::json& j, const std::string& origin) {
-  try {
-    PolicySpec s;
-    s.features = j.at("features").get<int64_t>();
-    s.actions = j.at("actions").get<int64_t>();
-    s.users = j.at("users").get<int64_t>();
-    s.value_heads = j.at("value_heads").get<int64_t>();
-    s.hidden = j.at("hidden").get<int64_t>();
-    s.critic = j.at("critic").get<std::string>();
-    s.norm_obs = j.at("norm_obs").get<bool>();
-    return s;
-  } catch (const nlohmann::json::exception& e) {
-    throw UsageError(fmt::format("{}: policy_spec is incomplete ({})", origin, e.what()));
-  }
-}
-
 void save_checkpoint(const std::string& dir, const CheckpointData& data) {
   const fs::path final_dir(dir);
   fs::create_directories(final_dir.parent_path());
@@ -132,40 +111,18 @@ void save_checkpoint(const std::string& dir, const CheckpointData& data) {
   if (!data.env_state.empty()) write_plain(tmp / "env_state.bin", data.env_state, manifest);
   nlohmann::json trainer = data.trainer;
   trainer["files"] = manifest;
-  trainer["format"] = "mecrl-checkpoint-1";
+  trainer["format"] = kCheckpointFormat;
   write_file_atomic((tmp / "trainer.json").string(), trainer.dump(2));
   publish_dir_atomic(tmp.string(), final_dir.string());
 }
 
 CheckpointData load_checkpoint(const std::string& dir) {
   const fs::path d(dir);
-  if (!fs::is_directory(d)) throw UsageError(fmt::format("{}: not a checkpoint directory", dir));
-  if (!fs::exists(d / "trainer.json")) {
-    throw UsageError(fmt::format("{}: no trainer.json (not a checkpoint, or an interrupted write)", dir));
-  }
   CheckpointData data;
-  try {
-    data.trainer = nlohmann::json::parse(read_file((d / "trainer.json").string()));
-  } catch (const nlohmann::json::exception& e) {
-    throw UsageError(fmt::format("{}/trainer.json: corrupt checkpoint metadata ({})", dir, e.what()));
-  }
-  if (!data.trainer.is_object() || data.trainer.value("format", "") != "mecrl-checkpoint-1" ||
-      !data.trainer.contains("files")) {
-    throw UsageError(fmt::format("{}/trainer.json: not a mecrl checkpoint (format tag or manifest missing)", dir));
-  }
+  data.trainer = read_checkpoint_meta(dir);
   std::map<std::string, std::string> files;
-  for (const auto& [name, info] : data.trainer["files"].items()) {
-    const fs::path p = d / name;
-    if (!fs::exists(p)) throw UsageError(fmt::format("{}: file {} listed in trainer.json is missing", dir, name));
-    std::string bytes = read_file(p.string());
-    const size_t want = info.value("bytes", size_t{0});
-    if (bytes.size() != want) {
-      throw UsageError(fmt::format("{}/{}: {} bytes, expected {} (truncated checkpoint)", dir, name, bytes.size(), want));
-    }
-    if (crc32c(bytes) != info.value("crc32c", 0u)) {
-      throw UsageError(fmt::format("{}/{}: CRC32C mismatch (corrupt checkpoint)", dir, name));
-    }
-    files[name] = std::move(bytes);
+  for (const auto& item : data.trainer["files"].items()) {
+    files[item.key()] = read_checkpoint_file(dir, data.trainer, item.key());
   }
   auto decode = [&](const std::string& name) {
     try {

@@ -16,7 +16,9 @@
 #include <nlohmann/json.hpp>
 #include <torch/torch.h>
 
+#include "agents/checkpoint_files.h"
 #include "agents/policy.h"
+#include "agents/policy_spec.h"
 #include "core/safetensors.h"
 
 namespace mecrl::agents {
@@ -44,8 +46,5 @@ torch::Tensor from_blob_copy(const TensorBlob& b);
 
 std::string serialize_optimizer(torch::optim::Optimizer& opt);
 void deserialize_optimizer(torch::optim::Optimizer& opt, const std::string& bytes);
-
-nlohmann::json spec_to_json(const PolicySpec& s);
-PolicySpec spec_from_json(const nlohmann::json& j, const std::string& origin);
 
 }  // namespace mecrl::agents

@@ -15,15 +15,10 @@
 
 #include <torch/torch.h>
 
+#include "agents/policy_spec.h"
 #include "agents/running_stats.h"
 
 namespace mecrl::agents {
-
-struct PolicySpec {
-  int64_t features = 0, actions = 0, users = 1, value_heads = 1, hidden = 64;
-  std::string critic = "user";  // user | cell
-  bool norm_obs = false;
-};
 
 struct ActorCriticImpl : torch::nn::Module {
   explicit ActorCriticImpl(const PolicySpec& spec);

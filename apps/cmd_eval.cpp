@@ -1,11 +1,13 @@
-// mecrl eval: run a policy (a scenario baseline or a trained checkpoint)
-// over a batch of episodes and report the scenario's metrics; --samples
-// also writes the per-item values behind them (for the report's CDFs).
+// mecrl eval: run a policy (a scenario baseline, a trained checkpoint or an
+// exported bundle) over a batch of episodes and report the scenario's
+// metrics; --samples also writes the per-item values behind them (for the
+// report's CDFs).
 #include <algorithm>
 #include <filesystem>
 #include <iostream>
 
 #include "agents/api.h"
+#include "apps/bundle_policy.h"
 #include "apps/commands.h"
 #include "apps/env_factory.h"
 #include "apps/scenario_config.h"
@@ -22,14 +24,16 @@
 namespace mecrl::app {
 
 ActFn resolve_policy(const std::string& policy, const std::vector<std::string>& baselines, const std::string& origin,
-                     bool deterministic) {
+                     bool deterministic, uint64_t seed) {
   if (std::find(baselines.begin(), baselines.end(), policy) != baselines.end()) {
     return [policy](VecEnv& env, int32_t* a) { env.act_baseline(policy, a); };
   }
+  if (is_policy_bundle(policy)) return load_bundle_policy(policy, deterministic, seed);
   if (std::filesystem::exists(policy)) return agents::load_policy(policy, deterministic);
   std::string list;
   for (const auto& n : baselines) list += (list.empty() ? "" : ", ") + n;
-  throw UsageError(origin + " '" + policy + "' is not a baseline (" + list + ") nor a checkpoint directory");
+  throw UsageError(origin + " '" + policy + "' is not a baseline (" + list +
+                   "), a checkpoint directory or an exported policy bundle");
 }
 
 namespace {
@@ -56,6 +60,12 @@ void allow_training_keys(ConfigReader& r) {
   for (const char* p : {"train.", "ppo.", "wm.", "lagrangian.", "resume"}) r.allow_prefix(p);
 }
 
+// The run seed (read and range-checked by the scenario's reader), for sampling a bundle's actions.
+uint64_t seed_of(const Config& cfg) {
+  const ConfigValue* v = cfg.find("seed");
+  return v ? std::stoull(v->text) : 1;
+}
+
 bool read_deterministic(ConfigReader& r) {
   bool deterministic = true;
   r.get("eval.deterministic", deterministic,
@@ -80,7 +90,7 @@ int run_eval(const EvalArgs& args) {
     r.finish();
     if (args.episodes > 0) settings.episodes = args.episodes;
     const ActFn act = resolve_policy(args.policy, uncertainty::UncertaintyScenario::baseline_names(), "--policy",
-                                     deterministic);
+                                     deterministic, seed_of(cfg));
     output(uncertainty::evaluate_uncertainty(params, settings, name, act), args);
   } else if (scenario == "offload") {
     const offload::OffloadParams params = offload::read_offload_params(r);
@@ -90,7 +100,7 @@ int run_eval(const EvalArgs& args) {
     r.finish();
     if (args.episodes > 0) settings.episodes = args.episodes;
     const ActFn act =
-        resolve_policy(args.policy, offload::OffloadScenario::baseline_names(), "--policy", deterministic);
+        resolve_policy(args.policy, offload::OffloadScenario::baseline_names(), "--policy", deterministic, seed_of(cfg));
     ProgressLine progress("eval " + name, static_cast<double>(settings.slots) * settings.episodes, "cell-slots",
                           tty);
     const Report rep = offload::evaluate(params, settings, name, act, &progress);
@@ -98,14 +108,15 @@ int run_eval(const EvalArgs& args) {
     output(rep, args);
   } else {
     const EnvFactory f = read_env_factory_for(scenario, r);
-    int episodes = 100;
+    int episodes = 100, threads = 0;
     r.get("eval.episodes", episodes, 1, 1 << 20, "episodes to average over");
+    r.get("threads", threads, 0, 1024, "CPU threads for env stepping (0 = all cores)");
     const bool deterministic = read_deterministic(r);
     allow_training_keys(r);
     r.finish();
     if (args.episodes > 0) episodes = args.episodes;
-    auto env = f.make(std::min(episodes, 64), Device::Cpu, 0);
-    const ActFn act = resolve_policy(args.policy, env->baseline_names(), "--policy", deterministic);
+    auto env = f.make(std::min(episodes, 64), Device::Cpu, threads);
+    const ActFn act = resolve_policy(args.policy, env->baseline_names(), "--policy", deterministic, seed_of(cfg));
     ProgressLine progress("eval " + name, episodes, "episodes", tty);
     const Report rep = evaluate_returns(*env, act, episodes, name, &progress);
     progress.finish();

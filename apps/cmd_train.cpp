@@ -20,13 +20,6 @@ namespace fs = std::filesystem;
 namespace mecrl::app {
 namespace {
 
-std::string agent_name(const agents::AgentConfig& c) {
-  std::string n = c.wm.enabled ? "wm_ppo" : "ppo";
-  if (c.lag.mode == "lagrangian") n += "_lag";
-  if (c.lag.mode == "penalty") n += "_pen";
-  return n;
-}
-
 std::string timestamp() {
   const std::time_t t = std::time(nullptr);
   char buf[32];
@@ -77,7 +70,7 @@ int run_train(const CommonArgs& args) {
                                    run_dir, la, lb));
     }
   } else {
-    const std::string name = ac.train.name.empty() ? factory.scenario + "__" + agent_name(ac) : ac.train.name;
+    const std::string name = ac.train.name.empty() ? factory.scenario + "__" + agents::learner_name(ac) : ac.train.name;
     run_dir = fmt::format("{}/{}__{}__{}", ac.train.runs_dir, name, ac.seed, timestamp());
     fs::create_directories(run_dir);
     write_file_atomic(run_dir + "/config.yaml", text);

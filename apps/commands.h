@@ -32,15 +32,23 @@ struct SweepArgs : CommonArgs {
   int episodes = -1;                  // -1: eval.episodes from the config
 };
 
+struct ExportArgs {
+  std::string policy;  // --policy: checkpoint directory (runs/<dir>/checkpoints/last)
+  std::string out;     // --out: bundle directory to write
+  std::string config;  // --config: the run's config.yaml (default: <policy>/../../config.yaml)
+};
+
 int run_eval(const EvalArgs& args);
+int run_export(const ExportArgs& args);
 int run_train(const CommonArgs& args);
 int run_sweep(const SweepArgs& args);
 int run_config(const CommonArgs& args, bool as_yaml);
 int run_catalogue(const CommonArgs& args);
 int run_bench(const std::vector<std::string>& passthrough);
 
-// A baseline name or a checkpoint directory -> a policy (cmd_eval.cpp).
+// A baseline name, a checkpoint directory or an exported bundle -> a policy
+// (cmd_eval.cpp); `seed` keys the sampling of a bundle's actions.
 ActFn resolve_policy(const std::string& policy, const std::vector<std::string>& baselines,
-                     const std::string& origin = "--policy", bool deterministic = true);
+                     const std::string& origin = "--policy", bool deterministic = true, uint64_t seed = 1);
 
 }  // namespace mecrl::app

@@ -33,18 +33,21 @@ EnvFactory read_env_factory_for(const std::string& scenario, ConfigReader& r) {
       if (d == Device::Cuda) return cuda::make_offload_env(p, n);
       return std::make_unique<ScenarioEnv<offload::OffloadScenario, CpuExec>>(p, n, CpuExec{threads});
     };
+    f.describe = [m = p.num_servers] { return offload::describe_spaces(m); };
   } else if (f.scenario == "cartpole") {
     const cartpole::CartPoleParams p = cartpole::read_cartpole_params(r);
     f.make = [p](int n, Device d, int threads) -> std::unique_ptr<VecEnv> {
       if (d == Device::Cuda) return cuda::make_cartpole_env(p, n);
       return std::make_unique<ScenarioEnv<cartpole::CartPoleScenario, CpuExec>>(p, n, CpuExec{threads});
     };
+    f.describe = [] { return cartpole::describe_spaces(); };
   } else {
     const uncertainty::UncertaintyParams p = uncertainty::read_uncertainty_params(r);
     f.make = [p](int n, Device d, int threads) -> std::unique_ptr<VecEnv> {
       if (d == Device::Cuda) return cuda::make_uncertainty_env(p, n);
       return std::make_unique<ScenarioEnv<uncertainty::UncertaintyScenario, CpuExec>>(p, n, CpuExec{threads});
     };
+    f.describe = [m = p.num_servers] { return uncertainty::describe_spaces(m); };
   }
   return f;
 }

@@ -7,6 +7,7 @@
 #include <string>
 
 #include "core/config.h"
+#include "envs/space_doc.h"
 #include "envs/vec_env.h"
 
 namespace mecrl::app {
@@ -14,6 +15,7 @@ namespace mecrl::app {
 struct EnvFactory {
   std::string scenario;
   std::function<std::unique_ptr<VecEnv>(int num_envs, Device device, int threads)> make;
+  std::function<SpaceDoc()> describe;  // observation and action spaces, for exported bundles
 };
 
 // Reads env.scenario and that scenario's keys (through `r`, so they count as known).

@@ -7,6 +7,7 @@
 //             bench    apps/cmd_bench.cpp   (Google Benchmark suites in bench/)
 //             catalogue apps/cmd_catalogue.cpp (the four metrics of every model variant in the tables)
 //             report, test: run by the ./mecrl launcher (scripts/report/, ctest)
+//             export   apps/cmd_export.cpp  (a checkpoint's actor as an ONNX + safetensors bundle)
 #include <CLI/CLI.hpp>
 
 #include <cstdio>
@@ -35,7 +36,7 @@ int main(int argc, char** argv) {
   add_common(c_eval, eval);
   c_eval->add_option("-p,--policy", eval.policy,
                      "baseline name (offload: local, offload, random, complexity, greedy, goa; "
-                     "uncertainty: local, edge, goa, dmin, random) or a checkpoint")
+                     "uncertainty: local, edge, goa, dmin, random), a checkpoint or an exported bundle")
       ->required();
   c_eval->add_option("-e,--episodes", eval.episodes, "episodes (envs in one batch); default eval.episodes");
   c_eval->add_flag("--json", eval.json, "print one JSON object instead of the table");
@@ -73,6 +74,13 @@ int main(int argc, char** argv) {
   add_common(c_cat, cat);
   c_cat->add_flag("--json", cat.json, "print one JSON object (what scripts/report reads)");
 
+  mecrl::app::ExportArgs exp;
+  auto* c_export = app.add_subcommand(
+      "export", "write a checkpoint's actor as a deployment bundle (policy.onnx, policy.safetensors, policy.json)");
+  c_export->add_option("-p,--policy", exp.policy, "checkpoint directory (runs/<dir>/checkpoints/last)")->required();
+  c_export->add_option("-o,--out", exp.out, "bundle directory to write (an existing bundle is replaced)")->required();
+  c_export->add_option("-c,--config", exp.config, "the run's config.yaml (default: <policy>/../../config.yaml)");
+
   std::vector<std::string> bench_args;
   auto* c_bench = app.add_subcommand("bench", "run the Google Benchmark suites (extra flags pass through)");
   c_bench->allow_extras();
@@ -104,6 +112,7 @@ int main(int argc, char** argv) {
     if (*c_sweep) return mecrl::app::run_sweep(sweep);
     if (*c_bench) return mecrl::app::run_bench(c_bench->remaining());
     if (*c_cat) return mecrl::app::run_catalogue(cat);
+    if (*c_export) return mecrl::app::run_export(exp);
     std::cerr << "mecrl: `test` and `report` are run by the ./mecrl launcher in the repository root\n";
     return 2;
   } catch (const mecrl::UsageError& e) {

@@ -6,6 +6,7 @@
 #   nlohmann-json3-dev 3.11 -> nlohmann_json::nlohmann_json
 #   libgtest-dev 1.12       -> GTest::gtest_main
 #   libbenchmark-dev 1.7    -> benchmark::benchmark
+#   libonnx-dev 1.12        -> onnx (+ protobuf::libprotobuf from libprotobuf-dev 3.21)
 #   libtorch-dev 1.13 (CPU) -> mecrl_torch         (GPU machine: LibTorch 2.11 from pip torch; cmake/Torch.cmake)
 #   CUDA toolkit 12+        -> CUDA::cudart
 find_package(fmt REQUIRED)
@@ -16,6 +17,20 @@ find_package(OpenMP REQUIRED COMPONENTS CXX)
 find_package(GTest REQUIRED)
 find_package(benchmark REQUIRED)
 find_package(Threads REQUIRED)
+# ---- ONNX (policy.onnx of `mecrl export`): ONNX's protobuf classes and checker.
+# Optional like CUDA and LibTorch, so a machine without libonnx-dev still
+# builds everything else; there `mecrl export` says what to install.
+# ONNX's CMake package names protobuf::libprotobuf without finding it.
+set(MECRL_HAVE_ONNX OFF)
+find_package(Protobuf QUIET)
+if(Protobuf_FOUND)
+  find_package(ONNX QUIET)
+endif()
+if(ONNX_FOUND)
+  set(MECRL_HAVE_ONNX ON)
+else()
+  message(WARNING "libonnx-dev not found: `mecrl export` will refuse to run (install libonnx-dev libprotobuf-dev)")
+endif()
 
 # ---- CUDA (optional at configure time, never at source level)
 set(MECRL_HAVE_CUDA OFF)

@@ -11,7 +11,6 @@
 // out-of-bounds read.
 #pragma once
 
-#include <bit>
 #include <cstdint>
 #include <cstring>
 #include <map>
@@ -22,7 +21,8 @@
 
 namespace mecrl {
 
-static_assert(std::endian::native == std::endian::little,
+// C++17 (the deployment runtime builds this file too), so no std::endian.
+static_assert(__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__,
               "safetensors data is little-endian; this code copies host bytes as they are");
 
 struct TensorBlob {

@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "core/random.h"
+#include "envs/cartpole/features.h"
 #include "envs/step_buffers.h"
 
 namespace mecrl::cartpole {
@@ -49,11 +50,13 @@ struct NoEvents {
   void visit(Arena&, int, int, int) {}
 };
 
+// obs: [E, 1, kNumFeatures] float32 (features.h)
 MECRL_HD void write_obs(const CartPoleState& s, int e, float* obs) {
-  obs[4 * e + 0] = static_cast<float>(s.x[e]);
-  obs[4 * e + 1] = static_cast<float>(s.x_dot[e]);
-  obs[4 * e + 2] = static_cast<float>(s.theta[e]);
-  obs[4 * e + 3] = static_cast<float>(s.theta_dot[e]);
+  float* o = obs + kNumFeatures * e;
+  o[kFX] = static_cast<float>(s.x[e]);
+  o[kFXDot] = static_cast<float>(s.x_dot[e]);
+  o[kFTheta] = static_cast<float>(s.theta[e]);
+  o[kFThetaDot] = static_cast<float>(s.theta_dot[e]);
 }
 
 MECRL_HD void reset_cartpole(const CartPoleParams& p, const CartPoleState& s, const StepBuffers& out, int e) {
@@ -112,7 +115,7 @@ struct CartPoleScenario {
   using Events = NoEvents;
   static constexpr const char* kName = "cartpole";
 
-  static EnvDims dims(const Params&, int num_envs) { return EnvDims{num_envs, 1, 4, 2, 0, 0}; }
+  static EnvDims dims(const Params&, int num_envs) { return EnvDims{num_envs, 1, kNumFeatures, 2, 0, 0}; }
   static SoaLayout layout(const Params&, int num_envs) { return SoaLayout{num_envs, 1, 1, false}; }
   template <class Arena>
   static void visit_events(Events&, Arena&, const Params&, int) {}

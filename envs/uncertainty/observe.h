@@ -3,37 +3,18 @@
 // Per user: its own query and device, then for every server its channel and
 // the load it can expect, then snapshot-wide features. Fixed affine scalings
 // (and one clip) keep every feature O(1), within [-10, 10] whatever the draw;
-// learners add running normalisation on top.
+// learners add running normalisation on top. What each feature is, with its
+// unit and config keys: features.h.
 //
 // obs:         [E, N, num_features(M)] float32, env-major
 // action_mask: [E, N, M + 1] uint8; 0 at action 0 (local) for users with alpha > tau
 // active:      [E, N] uint8, all 1 (every user decides once per snapshot)
 #pragma once
 
+#include "envs/uncertainty/features.h"
 #include "envs/uncertainty/physics.h"
 
 namespace mecrl::uncertainty {
-
-enum Feature : int {
-  kFAlpha = 0,          // alpha_i
-  kFMustOffload = 1,    // 1 if alpha_i > tau (local is masked)
-  kFLocalDelay = 2,     // t_L,i, ms / 50
-  kFSlmTime = 3,        // t_SLM,i on the reference device, ms / 50 (what the device can time)
-  kFLogPayload = 4,     // log2(D_i bits) / 10
-  kFDeviceSpeed = 5,    // C_L,i / C_ref
-  kFUsers = 6,          // N / 100
-  kFTau = 7,            // tau
-  kFMustFraction = 8,   // fraction of the snapshot's users with alpha > tau
-  kFServerBase = 9,     // then per server j: kFServerBase + kPerServer * j + ServerFeature
-};
-enum ServerFeature : int {
-  kSGainDb = 0,       // (10 log10 |h_ij|^2 + 80) / 20
-  kSCompute = 1,      // C_ES,j / nominal C_ES
-  kSNearShare = 2,    // M x fraction of users whose strongest channel is j
-  kSMustShare = 3,    // M x fraction of users with alpha > tau whose strongest channel is j
-  kSCrowdDelay = 4,   // decision delay of i at j if every user joined its strongest server, ms / 50, clipped to 10
-  kPerServer = 5,
-};
 
 MECRL_HD_CONST int num_features(int num_servers) { return kFServerBase + kPerServer * num_servers; }
 

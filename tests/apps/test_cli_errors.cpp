@@ -96,8 +96,8 @@ INSTANTIATE_TEST_SUITE_P(
                 "command line 'tables.gpus.L4.bw_tbps=-1': tables.gpus.L4.bw_tbps = '-1' is outside (0, 100] "
                 "(memory bandwidth BW, TB/s)"},
         BadCase{"bad_policy", nullptr, {"--policy", "lcal"},
-                "--policy 'lcal' is not a baseline (local, offload, random, complexity, greedy, goa) nor a "
-                "checkpoint directory"}),
+                "--policy 'lcal' is not a baseline (local, offload, random, complexity, greedy, goa), a "
+                "checkpoint directory or an exported policy bundle"}),
     [](const ::testing::TestParamInfo<BadCase>& info) { return std::string(info.param.name); });
 
 }  // namespace

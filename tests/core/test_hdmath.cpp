@@ -56,6 +56,21 @@ TEST(HdMath, Log1pMatchesLibmRelativeForTinyX) {
   EXPECT_TRUE(std::isinf(log1p_f(std::numeric_limits<float>::infinity())));
 }
 
+TEST(HdMath, TanhMatchesLibm) {
+  double worst = 0;
+  for (double m = 1e-20; m < 30; m *= 1.0037) {
+    for (const double x : {m, -m}) {
+      const float xf = static_cast<float>(x);
+      const double ref = std::tanh(static_cast<double>(xf));
+      worst = std::max(worst, std::fabs(tanh_f(xf) - ref) / std::fabs(ref));
+    }
+  }
+  EXPECT_LT(worst, 4 * kUlp);
+  EXPECT_EQ(tanh_f(0.f), 0.f);
+  EXPECT_EQ(tanh_f(100.f), 1.f);
+  EXPECT_EQ(tanh_f(-100.f), -1.f);
+}
+
 TEST(HdMath, Log10AndDecibels) {
   EXPECT_NEAR(log10_f(1000.f), 3.0, 4e-7);
   EXPECT_NEAR(db_to_linear(-120.f), 1e-12, 1e-12 * 8 * kUlp * 120);

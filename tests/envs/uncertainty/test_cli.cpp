@@ -143,7 +143,8 @@ INSTANTIATE_TEST_SUITE_P(
                  "--set 'env.num_users=50,lots': env.num_users = 'lots' is not an integer (allowed: integer in "
                  "[1, 1024]; users N in the area)"},
         BadSweep{"unknown_policy", {"--policies", "goa,greedy", "--set", "env.num_users=50"},
-                 "--policies 'greedy' is not a baseline (local, edge, goa, dmin, random) nor a checkpoint directory"},
+                 "--policies 'greedy' is not a baseline (local, edge, goa, dmin, random), a checkpoint directory or an "
+                 "exported policy bundle"},
         BadSweep{"no_equals", {"--policies", "goa", "--set", "env.tau"},
                  "--set 'env.tau': expected KEY=V1,V2,... (e.g. env.num_users=50,60,70)"},
         BadSweep{"empty_value", {"--policies", "goa", "--set", "env.tau=0.5,,0.7"},
@@ -159,8 +160,8 @@ TEST(UncertaintyCli, EvalUnknownPolicy) {
   const auto r = run_command({MECRL_BINARY, "eval", "--config", kCfg, "--policy", "greedy", "--episodes", "2"});
   EXPECT_EQ(r.status, 2);
   EXPECT_EQ(r.err,
-            "mecrl: error: --policy 'greedy' is not a baseline (local, edge, goa, dmin, random) nor a checkpoint "
-            "directory\n");
+            "mecrl: error: --policy 'greedy' is not a baseline (local, edge, goa, dmin, random), a checkpoint "
+            "directory or an exported policy bundle\n");
 }
 
 }  // namespace

@@ -1,0 +1,22 @@
+// The shape of a policy network, as stored in a checkpoint's trainer.json
+// ("policy_spec"). Free of LibTorch: `mecrl export` reads it without it.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+namespace mecrl::agents {
+
+struct PolicySpec {
+  int64_t features = 0, actions = 0, users = 1, value_heads = 1, hidden = 64;
+  std::string critic = "user";  // user | cell
+  bool norm_obs = false;
+};
+
+nlohmann::json spec_to_json(const PolicySpec& s);
+// Throws UsageError naming `origin` if a field is missing or of the wrong type.
+PolicySpec spec_from_json(const nlohmann::json& j, const std::string& origin);
+
+}  // namespace mecrl::agents
