@@ -95,6 +95,26 @@ if(MECRL_TORCH_BUNDLED_HEADERS)
   endforeach()
 endif()
 
+# ---- 3. LibTorch's own libraries only. TorchConfig finds libc10 with
+# find_library(... PATHS <prefix>/lib), which searches the system first: on a
+# machine that also has Debian's libtorch-dev (CI) the wheel's build linked
+# Debian's /usr/lib/.../libc10.so beside its own.
+set(_mecrl_libs "")
+foreach(lib IN LISTS TORCH_LIBRARIES)
+  if(lib MATCHES "^/" AND lib MATCHES "/lib(c10|torch)[^/]*\\.so")
+    get_filename_component(_name "${lib}" NAME)
+    get_filename_component(_dir "${lib}" DIRECTORY)
+    get_filename_component(_dir "${_dir}" REALPATH)
+    get_filename_component(_own "${TORCH_INSTALL_PREFIX}/lib" REALPATH)
+    if(NOT _dir STREQUAL _own AND EXISTS "${_own}/${_name}")
+      message(STATUS "mecrl: ${lib} is not this LibTorch's: using ${_own}/${_name}")
+      set(lib "${_own}/${_name}")
+    endif()
+  endif()
+  list(APPEND _mecrl_libs "${lib}")
+endforeach()
+set(TORCH_LIBRARIES "${_mecrl_libs}")
+
 # ---- the one target
 add_library(mecrl_torch INTERFACE)
 # ---- 1. libstdc++ ahead of LibTorch in every executable's lookup scope.

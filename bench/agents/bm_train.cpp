@@ -23,12 +23,13 @@ std::unique_ptr<VecEnv> make_env(bool gpu, int envs, int users) {
   return std::make_unique<ScenarioEnv<offload::OffloadScenario, CpuExec>>(bench::offload_params(users), envs, CpuExec{0});
 }
 
-agents::AgentConfig agent_config(int envs, bool wm) {
+agents::AgentConfig agent_config(int envs, bool wm, bool profile = true, bool graph = false) {
   agents::AgentConfig c;
   c.train.num_envs = envs;
   c.train.rollout_steps = 64;
   c.train.total_steps = 1ll << 40;
-  c.train.profile = true;
+  c.train.profile = profile;  // phase fractions need syncs: separate cases
+  c.train.cuda_graph = graph;
   c.train.quiet = true;  // progress lines would interleave with the benchmark table
   c.ppo.critic = "user";
   c.ppo.reward = "mix";
@@ -70,12 +71,16 @@ void BM_Rollout(benchmark::State& state, bool gpu) {
   set_rates(state, static_cast<double>(state.iterations()) * envs * 64, users, decisions);
 }
 
-void BM_Train(benchmark::State& state, bool gpu, bool wm) {
+// Cases: profiled (phase fractions; synchronises at every phase boundary)
+// and not (throughput: the one metrics read per iteration), eager and with
+// the rollout as a CUDA graph.
+void BM_Train(benchmark::State& state, bool gpu, bool wm, bool profile = true, bool graph = false) {
   if (skip_without_gpu(state, gpu)) return;
   const int envs = static_cast<int>(state.range(0)), users = static_cast<int>(state.range(1));
   auto env = make_env(gpu, envs, users);
-  agents::Trainer t(*env, agent_config(envs, wm), "");
-  t.iterate();  // warm-up (and, with the world model, a first model fit)
+  agents::Trainer t(*env, agent_config(envs, wm, profile, graph), "");
+  t.iterate();  // warm-up (and, with the world model, a first model fit; the decision capacity settles)
+  t.iterate();  // with a graph: the capture
   double decisions = 0, env_s = 0, inf_s = 0, gae_s = 0, upd_s = 0, wm_s = 0, total = 0;
   for (auto _ : state) {
     const auto st = t.iterate();
@@ -102,16 +107,33 @@ BENCHMARK_CAPTURE(BM_Rollout, Cuda, true)
     ->ArgsProduct({{1 << 10, 1 << 12, 1 << 14}, {50, 200}})
     ->Unit(benchmark::kMillisecond)
     ->UseRealTime();
-BENCHMARK_CAPTURE(BM_Train, PpoCuda, true, false)
+// Issue 13's targets: N = 200, 4,096 envs, profiling off.
+BENCHMARK_CAPTURE(BM_Train, PpoCuda, true, false, false, false)
     ->ArgsProduct({{1 << 10, 1 << 12}, {50, 200}})
     ->Unit(benchmark::kMillisecond)
     ->UseRealTime()
     ->Iterations(5);
-BENCHMARK_CAPTURE(BM_Train, WmPpoCuda, true, true)
-    ->ArgsProduct({{1 << 10, 1 << 12}, {50, 200}})
+BENCHMARK_CAPTURE(BM_Train, PpoCudaGraph, true, false, false, true)
+    ->ArgsProduct({{1 << 10, 1 << 12}, {200}})
     ->Unit(benchmark::kMillisecond)
     ->UseRealTime()
     ->Iterations(5);
+BENCHMARK_CAPTURE(BM_Train, WmPpoCuda, true, true, false, false)
+    ->ArgsProduct({{1 << 10, 1 << 12}, {200}})
+    ->Unit(benchmark::kMillisecond)
+    ->UseRealTime()
+    ->Iterations(5);
+// Where the time goes (synchronised phase timings).
+BENCHMARK_CAPTURE(BM_Train, PpoCudaProfiled, true, false, true, false)
+    ->Args({1 << 12, 200})
+    ->Unit(benchmark::kMillisecond)
+    ->UseRealTime()
+    ->Iterations(3);
+BENCHMARK_CAPTURE(BM_Train, WmPpoCudaProfiled, true, true, true, false)
+    ->Args({1 << 12, 200})
+    ->Unit(benchmark::kMillisecond)
+    ->UseRealTime()
+    ->Iterations(3);
 
 }  // namespace
 

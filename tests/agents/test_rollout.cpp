@@ -12,6 +12,7 @@
 #include "envs/offload/params_config.h"
 #include "envs/offload/scenario.h"
 #include "envs/scenario_env.h"
+#include "trainer_configs.h"
 
 namespace mecrl::agents {
 namespace {
@@ -128,21 +129,9 @@ TEST(Rollout, DecidersBeyondTheCapacityAreCountedAndLeftOut) {
 TEST(Trainer, OneHostReadPerIteration) {
   for (const bool wm : {false, true}) {
     OffEnv env(params(10), 4, CpuExec{1});
-    AgentConfig c;
-    c.train.num_envs = 4;
-    c.train.rollout_steps = 32;
+    AgentConfig c = test_configs::small_lagrangian_config(0.1f);
     c.train.total_steps = 4 * 32 * 10;
-    c.lag.mode = "lagrangian";
-    c.lag.lambda_init = {0.1f, 0.1f, 0.1f};
-    c.lag.limits = {0.f, 0.f, 0.f};
-    c.ppo.norm_obs = c.ppo.norm_reward = true;
-    c.wm.enabled = wm;
-    c.wm.hidden = 16;
-    c.wm.window = 8;
-    c.wm.batch_windows = 16;
-    c.wm.warmup_iterations = 1;
-    c.wm.gate_threshold = 100.f;
-    c.wm.imagine_cells = 4;
+    if (wm) test_configs::add_small_world_model(c);
     c.train.quiet = true;
     Trainer t(env, c, "");
     t.iterate();  // the first iteration also settles the decision capacity

@@ -18,6 +18,7 @@
 #include "envs/scenario_env.h"
 #include "run_command.h"
 #include "temp_dir.h"
+#include "trainer_configs.h"
 
 namespace mecrl::agents {
 namespace {
@@ -33,14 +34,8 @@ offload::OffloadParams offload_params(const std::vector<std::string>& overrides)
   return offload::read_offload_params(r);
 }
 
-AgentConfig small_config() {
-  AgentConfig c;
-  c.train.num_envs = 4;
-  c.train.rollout_steps = 32;
-  c.train.total_steps = 4 * 32 * 6;
-  c.train.checkpoint_every = 1000;
-  return c;
-}
+using test_configs::small_config;
+using test_configs::small_lagrangian_config;
 
 fs::path temp_dir(const std::string& name) { return testing::fresh_scratch_dir("trainer_" + name); }
 
@@ -59,11 +54,8 @@ void expect_identical(const std::vector<torch::Tensor>& a, const std::vector<tor
 TEST(Trainer, CheckpointRoundTripIsBitExact) {
   const fs::path dir = temp_dir("roundtrip");
   OffEnv env(offload_params({"env.num_users=10", "env.episode_slots=50"}), 4, CpuExec{1});
-  AgentConfig c = small_config();
-  c.lag.mode = "lagrangian";
+  AgentConfig c = small_lagrangian_config(0.1f);
   c.lag.lambda_init = {0.1f, 0.2f, 0.3f};
-  c.lag.limits = {0.f, 0.f, 0.f};
-  c.ppo.norm_obs = c.ppo.norm_reward = true;
   Trainer a(env, c, dir.string());
   a.train(2);
   a.save((dir / "ckpt").string());
@@ -78,67 +70,19 @@ TEST(Trainer, CheckpointRoundTripIsBitExact) {
   fs::remove_all(dir);
 }
 
-// Same seed on the CPU: 3 + resume + 3 iterations == 6 iterations, bit for bit,
-// with every piece of state in play (obs/reward normalisation, multipliers,
-// world model and its replay, the simulator).
-TEST(Trainer, ResumeEqualsUninterruptedRun) {
-  AgentConfig c = small_config();
-  c.lag.mode = "lagrangian";
-  c.lag.lambda_init = {0.f, 0.f, 0.f};
-  c.lag.limits = {0.f, 0.f, 0.f};
-  c.ppo.norm_obs = c.ppo.norm_reward = true;
-  c.wm.enabled = true;
-  c.wm.hidden = 16;
-  c.wm.window = 8;
-  c.wm.batch_windows = 16;
-  c.wm.updates = 1;
-  c.wm.warmup_iterations = 1;
-  c.wm.gate_threshold = 100.f;  // keep the model in use so imagination is exercised
-  c.wm.imagine_cells = 4;
+// `first` iterations with a checkpoint every `every`, resume from the last
+// one, then the rest: must equal `total` iterations in one go, bit for bit.
+void expect_resume_equals_straight(AgentConfig c, int first, int total, int every, const std::string& name) {
   const auto params = offload_params({"env.num_users=10", "env.episode_slots=50"});
-  const fs::path d1 = temp_dir("straight"), d2 = temp_dir("resumed");
+  const fs::path d1 = temp_dir(name + "_straight"), d2 = temp_dir(name + "_resumed");
   OffEnv e1(params, 4, CpuExec{1});
   Trainer straight(e1, c, d1.string());
-  straight.train(6);
+  straight.train(total);
+  c.train.checkpoint_every = every;
   {
     OffEnv e2(params, 4, CpuExec{1});
-    c.train.checkpoint_every = 3;
-    Trainer first(e2, c, d2.string());
-    first.train(3);
-  }
-  OffEnv e3(params, 4, CpuExec{1});
-  Trainer second(e3, c, d2.string());
-  second.resume();
-  EXPECT_EQ(second.iteration(), 3);
-  second.train(3);
-  expect_identical(params_of(straight.policy()), params_of(second.policy()));
-  EXPECT_EQ(e1.save_state(), e3.save_state());
-  EXPECT_EQ(straight.history().back().value_loss, second.history().back().value_loss);
-  EXPECT_GT(straight.history().back().wm.gate_open, 0.0);
-  fs::remove_all(d1);
-  fs::remove_all(d2);
-}
-
-// A checkpoint after every iteration: each save replaces `last` (the second
-// one is the first to remove an old directory: with the pip LibTorch that
-// call used to resolve into LibTorch's private std::filesystem and crash).
-// 4 iterations, resume from the 4th checkpoint, 2 more == 6 straight.
-TEST(Trainer, CheckpointEveryIterationThenResumeEqualsUninterrupted) {
-  AgentConfig c = small_config();
-  c.lag.mode = "lagrangian";
-  c.lag.lambda_init = {0.1f, 0.1f, 0.1f};
-  c.lag.limits = {0.f, 0.f, 0.f};
-  c.ppo.norm_obs = c.ppo.norm_reward = true;
-  const auto params = offload_params({"env.num_users=10", "env.episode_slots=50"});
-  const fs::path d1 = temp_dir("every_straight"), d2 = temp_dir("every_resumed");
-  OffEnv e1(params, 4, CpuExec{1});
-  Trainer straight(e1, c, d1.string());
-  straight.train(6);
-  c.train.checkpoint_every = 1;
-  {
-    OffEnv e2(params, 4, CpuExec{1});
-    Trainer first(e2, c, d2.string());
-    first.train(4);
+    Trainer part(e2, c, d2.string());
+    part.train(first);
     EXPECT_TRUE(fs::exists(d2 / "checkpoints" / "last" / "trainer.json"));
   }
   // Only `last` is left: no temporary or replaced directories.
@@ -148,13 +92,30 @@ TEST(Trainer, CheckpointEveryIterationThenResumeEqualsUninterrupted) {
   OffEnv e3(params, 4, CpuExec{1});
   Trainer second(e3, c, d2.string());
   second.resume();
-  EXPECT_EQ(second.iteration(), 4);
-  second.train(2);
+  EXPECT_EQ(second.iteration(), first);
+  second.train(total - first);
   expect_identical(params_of(straight.policy()), params_of(second.policy()));
   EXPECT_EQ(e1.save_state(), e3.save_state());
   EXPECT_EQ(straight.history().back().value_loss, second.history().back().value_loss);
+  if (c.wm.enabled) EXPECT_GT(straight.history().back().wm.gate_open, 0.0);
   fs::remove_all(d1);
   fs::remove_all(d2);
+}
+
+// Same seed on the CPU: 3 + resume + 3 iterations == 6 iterations, bit for bit,
+// with every piece of state in play (obs/reward normalisation, multipliers,
+// world model and its replay, the simulator).
+TEST(Trainer, ResumeEqualsUninterruptedRun) {
+  AgentConfig c = small_lagrangian_config(0.f);
+  test_configs::add_small_world_model(c);
+  expect_resume_equals_straight(c, 3, 6, 3, "resume");
+}
+
+// A checkpoint after every iteration: each save replaces `last` (the second
+// one is the first to remove an old directory: with the pip LibTorch that
+// call used to resolve into LibTorch's private std::filesystem and crash).
+TEST(Trainer, CheckpointEveryIterationThenResumeEqualsUninterrupted) {
+  expect_resume_equals_straight(small_lagrangian_config(0.1f), 4, 6, 1, "every");
 }
 
 TEST(Trainer, CorruptCheckpointsAreRejected) {
