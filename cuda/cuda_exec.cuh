@@ -27,11 +27,10 @@ __global__ void for_each_env_kernel(int n, F f) {
 template <class F>
 __global__ void __launch_bounds__(kMaxTeamWidth) team_kernel(int num_envs, TeamShape shape, F f) {
   extern __shared__ __align__(16) unsigned char team_memory[];
-  const int t = static_cast<int>(threadIdx.x) / shape.width;
-  const int lane = static_cast<int>(threadIdx.x) - t * shape.width;
-  const int e = static_cast<int>(blockIdx.x) * shape.teams_per_block + t;
+  const TeamSlot slot = team_slot(shape, static_cast<int>(threadIdx.x));
+  const int e = static_cast<int>(blockIdx.x) * shape.teams_per_block + slot.team;
   if (e >= num_envs) return;  // whole teams only: the other teams' barriers do not wait for them
-  CudaTeam team(shape, lane, team_memory + static_cast<size_t>(t) * shape.team_bytes);
+  CudaTeam team(shape, slot.lane, team_memory + static_cast<size_t>(slot.team) * shape.team_bytes);
   f(team, e);
 }
 

@@ -1,261 +1,64 @@
-// CudaTeam: a team (core/team.h) run by the threads of a CUDA block, one
-// thread per user. Teams of up to 32 lanes share warps (several envs per
-// block, __syncwarp over the team's lanes); wider teams get a block each
-// (__syncthreads). Reductions are shuffle butterflies reproducing
-// team_tree_sum exactly; counts and compactions use warp ballots.
-//
-// Shared memory of one team: [reduction partials | scenario scratch | row tile].
-// The methods are __host__ __device__ so that scenario code (MECRL_HD
-// templates) compiles in nvcc's host pass; they only ever run on the device.
+// CudaTeam: the GPU backend's team (core/team.h), BlockTeam over CUDA's warp
+// intrinsics. The operations are __host__ __device__ so that scenario code
+// (MECRL_HD templates) compiles in nvcc's host pass; they only run on the
+// device.
 #pragma once
 
 #include <cuda_runtime.h>
 
-#include "core/team.h"
+#include "core/block_team.h"
 
 namespace mecrl::cuda {
 
-// How a launch maps teams onto blocks and shared memory.
-struct TeamShape {
-  int users = 1;            // N
-  int width = 1;            // lanes per team, team_width(N)
-  int teams_per_block = 1;  // several envs per block when width < 32
-  int block = 1;            // threads per block
-  int team_bytes = 0;       // shared memory per team
-  int scratch_offset = 0;   // scenario scratch, from the team's memory start
-  int tile_offset = -1;     // staged row tile (-1: rows are written straight to global memory)
-  int tile_rows = 0, tile_cols = 0;
-};
-
-inline constexpr int kSubWarpBlock = 128;  // threads per block for teams of <= 32 lanes
-
-inline int align16(size_t b) { return static_cast<int>((b + 15) & ~static_cast<size_t>(15)); }
-
-// Stages the row tile only if the whole block's memory stays within
-// stage_budget bytes (more shared memory per block means fewer resident
-// blocks); the scenario's scratch is always given.
-inline TeamShape make_team_shape(const TeamConfig& c, size_t stage_budget) {
-  TeamShape s;
-  s.users = c.users;
-  s.width = team_width(c.users);
-  if (s.width <= kWarp) {
-    s.teams_per_block = kSubWarpBlock / s.width;
-    s.block = kSubWarpBlock;
-  } else {
-    s.teams_per_block = 1;
-    s.block = s.width;
-  }
-  const int partial_bytes = s.width > kWarp ? 2 * (s.width / kWarp) * kMaxSumWords * 4 : 0;
-  s.scratch_offset = partial_bytes;
-  const int base = partial_bytes + align16(c.scratch_bytes);
-  const int tile_bytes = align16(static_cast<size_t>(c.tile_rows) * (c.tile_cols | 1) * sizeof(float));
-  if (c.tile_rows > 0 && static_cast<size_t>(s.teams_per_block) * (base + tile_bytes) <= stage_budget) {
-    s.tile_offset = base;
-    s.tile_rows = c.tile_rows;
-    s.tile_cols = c.tile_cols;
-    s.team_bytes = base + tile_bytes;
-  } else {
-    s.team_bytes = base;
-  }
-  return s;
-}
-
-class CudaTeam {
- public:
-  MECRL_HD CudaTeam(const TeamShape& shape, int lane, unsigned char* mem)
-      : n_(shape.users),
-        w_(shape.width),
-        lane_(lane),
-        warp_(lane / kWarp),
-        warp_lane_(lane % kWarp),
-        nwarps_(shape.width / kWarp),
-        tile_rows_(shape.tile_rows),
-        tile_cols_(shape.tile_cols),
-        mem_(mem),
-        tile_(shape.tile_offset >= 0 ? reinterpret_cast<float*>(mem + shape.tile_offset) : nullptr),
-        arena_(mem + shape.scratch_offset) {
-    // The team's lanes within its warp (teams of < 32 lanes share a warp).
+struct CudaWarp {
+  MECRL_HD static int lane() {
 #if defined(__CUDA_ARCH__)
-    const int first = static_cast<int>(threadIdx.x % kWarp) - lane % kWarp;
-    mask_ = w_ >= kWarp ? 0xffffffffu : ((1u << w_) - 1u) << first;
-    warp_lane_ = static_cast<int>(threadIdx.x % kWarp);
-#endif
-  }
-
-  MECRL_HD int users() const { return n_; }
-  MECRL_HD int width() const { return w_; }
-
-  MECRL_HD void sync() const {
-#if defined(__CUDA_ARCH__)
-    if (w_ > kWarp) {
-      __syncthreads();
-    } else {
-      __syncwarp(mask_);
-    }
-#endif
-  }
-
-  // width >= N: at most one user per lane.
-  template <class F>
-  MECRL_HD void for_users(F&& f) const {
-    if (lane_ < n_) f(lane_);
-  }
-  template <class F>
-  MECRL_HD void for_lanes(int count, F&& f) const {
-    for (int j = lane_; j < count; j += w_) f(j);
-  }
-  template <class F>
-  MECRL_HD void single(F&& f) const {
-    if (lane_ == 0) f();
-  }
-
-  template <class F>
-  MECRL_HD auto sum_users(F&& f) const -> decltype(f(0)) {
-    using V = decltype(f(0));
-    static_assert(sizeof(V) <= kMaxSumWords * 4, "sum_users: at most kMaxSumWords 4-byte values at once");
-    V v{};
-    if (lane_ < n_) v = f(lane_);
-#if defined(__CUDA_ARCH__)
-    const int g = w_ < kWarp ? w_ : kWarp;
-    for_each_component(v, [&](auto& x) { x = butterfly(x, g, mask_); });
-    if (w_ > kWarp) {
-      V* part = partials<V>();  // [nwarps]: each warp's tree result
-      if (warp_lane_ == 0) part[warp_] = v;
-      __syncthreads();
-      V u = warp_lane_ < nwarps_ ? part[warp_lane_] : V{};
-      for_each_component(u, [&](auto& x) { x = butterfly(x, kWarp, 0xffffffffu); });
-      v = u;
-    } else {
-      __syncwarp(mask_);
-    }
-#endif
-    return v;
-  }
-
-  template <class F>
-  MECRL_HD int count_users(F&& pred) const {
-    const bool p = lane_ < n_ && pred(lane_);
-#if defined(__CUDA_ARCH__)
-    int c = __popc(__ballot_sync(mask_, p) & mask_);
-    if (w_ > kWarp) {
-      int* part = partials<int>();
-      if (warp_lane_ == 0) part[warp_] = c;
-      __syncthreads();
-      c = 0;
-      for (int k = 0; k < nwarps_; ++k) c += part[k];
-    } else {
-      __syncwarp(mask_);
-    }
-    return c;
+    return static_cast<int>(threadIdx.x % kWarp);
 #else
-    (void)p;
     return 0;
 #endif
   }
-
-  // k <= kMaxSumWords bins; out lives in team scratch.
-  template <class F>
-  MECRL_HD void histogram(F&& bin, int k, int* out) const {
-    const int mine = lane_ < n_ ? bin(lane_) : -1;
-#if defined(__CUDA_ARCH__)
-    if (w_ > kWarp) {
-      int* part = partials<int>();  // [nwarps][kMaxSumWords]
-      for (int b = 0; b < k; ++b) {
-        const int c = __popc(__ballot_sync(0xffffffffu, mine == b));
-        if (warp_lane_ == 0) part[warp_ * kMaxSumWords + b] = c;
-      }
-      __syncthreads();
-      for (int b = lane_; b < k; b += w_) {
-        int c = 0;
-        for (int q = 0; q < nwarps_; ++q) c += part[q * kMaxSumWords + b];
-        out[b] = c;
-      }
-      __syncthreads();
-    } else {
-      for (int b = 0; b < k; ++b) {
-        const int c = __popc(__ballot_sync(mask_, mine == b) & mask_);
-        if (lane_ == 0) out[b] = c;
-      }
-      __syncwarp(mask_);
-    }
-#else
-    (void)mine;
-    (void)k;
-    (void)out;
-#endif
-  }
-
-  template <class F>
-  MECRL_HD int compact(F&& pred, int* list) const {
-    const bool p = lane_ < n_ && pred(lane_);
-#if defined(__CUDA_ARCH__)
-    const unsigned bits = __ballot_sync(mask_, p) & mask_;
-    int pos = __popc(bits & ((1u << warp_lane_) - 1u));
-    int total = __popc(bits);
-    if (w_ > kWarp) {
-      int* part = partials<int>();
-      if (warp_lane_ == 0) part[warp_] = total;
-      __syncthreads();
-      total = 0;
-      for (int k = 0; k < nwarps_; ++k) {
-        pos += k < warp_ ? part[k] : 0;
-        total += part[k];
-      }
-    }
-    if (p) list[pos] = lane_;
-    sync();
-    return total;
-#else
-    (void)p;
-    (void)list;
-    return 0;
-#endif
-  }
-
-  MECRL_HD ScratchArena& scratch() const { return arena_; }
-
-  MECRL_HD RowTile rows(float* dst, int n, int f) const {
-    if (tile_ == nullptr || n > tile_rows_ || f > tile_cols_) return RowTile{dst, f};
-    return RowTile{tile_, f | 1};  // odd stride: lane i's row starts in bank (i * stride) % 32, all distinct
-  }
-  // Writes a staged tile to dst [n][f] with consecutive lanes on consecutive
-  // floats. Also a sync(), staged or not.
-  MECRL_HD void store_rows(const RowTile& t, float* dst, int n, int f) const {
-    sync();
-    if (t.base == dst) return;
-    const int total = n * f;
-    for (int idx = lane_; idx < total; idx += w_) {
-      const int r = idx / f;
-      dst[idx] = t.base[r * t.stride + (idx - r * f)];
-    }
-    sync();  // the tile may be written again
-  }
-
- private:
-#if defined(__CUDA_ARCH__)
   template <class T>
-  __device__ static T butterfly(T x, int g, unsigned mask) {
-    for (int o = g / 2; o >= 1; o /= 2) x = x + __shfl_xor_sync(mask, x, o);
+  MECRL_HD static T shfl_xor(unsigned mask, T x, int offset) {
+#if defined(__CUDA_ARCH__)
+    return __shfl_xor_sync(mask, x, offset);
+#else
+    (void)mask;
+    (void)offset;
     return x;
-  }
 #endif
-  // Two alternating buffers: a reduction's partials are never overwritten
-  // while a lane may still read them (a lane writing buffer A again has
-  // passed the barrier of the reduction that used buffer B in between).
-  template <class T>
-  MECRL_HD T* partials() const {
-    T* p = reinterpret_cast<T*>(mem_ + (parity_ ? nwarps_ * kMaxSumWords * 4 : 0));
-    parity_ ^= 1;
-    return p;
   }
-
-  int n_, w_, lane_, warp_, warp_lane_, nwarps_;
-  int tile_rows_, tile_cols_;
-  unsigned mask_ = 0xffffffffu;
-  unsigned char* mem_;
-  float* tile_;
-  mutable ScratchArena arena_;
-  mutable int parity_ = 0;
+  MECRL_HD static unsigned ballot(unsigned mask, bool p) {
+#if defined(__CUDA_ARCH__)
+    return __ballot_sync(mask, p);
+#else
+    (void)mask;
+    return p ? 1u : 0u;
+#endif
+  }
+  MECRL_HD static int popc(unsigned bits) {
+#if defined(__CUDA_ARCH__)
+    return __popc(bits);
+#else
+    int c = 0;
+    for (; bits; bits &= bits - 1u) ++c;
+    return c;
+#endif
+  }
+  MECRL_HD static void sync_warp(unsigned mask) {
+#if defined(__CUDA_ARCH__)
+    __syncwarp(mask);
+#else
+    (void)mask;
+#endif
+  }
+  MECRL_HD static void sync_block() {
+#if defined(__CUDA_ARCH__)
+    __syncthreads();
+#endif
+  }
 };
+
+using CudaTeam = BlockTeam<CudaWarp>;
 
 }  // namespace mecrl::cuda
