@@ -7,8 +7,8 @@
 //
 // Teams of up to 32 lanes share warps (several envs per block; sync_warp over
 // the team's lanes); wider teams get a block each (sync_block). Reductions
-// are shuffle butterflies reproducing team_tree_sum exactly; counts and
-// compactions use warp ballots.
+// are shuffle butterflies reproducing the fixed tree (core/team.h) exactly;
+// counts and compactions use warp ballots.
 //
 // Shared memory of one team: [reduction partials | scenario scratch | row tile].
 #pragma once
@@ -132,8 +132,12 @@ class BlockTeam {
       V* part = partials<V>();  // [nwarps]: each warp's tree result
       if (warp_lane_ == 0) part[warp_] = v;
       Warp::sync_block();
-      V u = warp_lane_ < nwarps_ ? part[warp_lane_] : V{};
-      for_each_component(u, [&](auto& x) { x = butterfly(x, kWarp, 0xffffffffu); });
+      // The tree over the warps' results padded to G (a power of two): lane
+      // l starts from result l % G, so every G-lane block ends with the sum.
+      const int groups = tree_lanes(w_) / kWarp;
+      const int q = warp_lane_ % groups;
+      V u = q < nwarps_ ? part[q] : V{};
+      for_each_component(u, [&](auto& x) { x = butterfly(x, groups, 0xffffffffu); });
       v = u;
     } else {
       Warp::sync_warp(mask_);
@@ -224,11 +228,12 @@ class BlockTeam {
   }
 
  private:
-  // Lane l adds lane l ^ o for o = g/2, ..., 1: for l < o that is the
-  // halving tree's v[l] + v[l + o]; lanes above compute b + a = a + b.
+  // Lane l adds lane l ^ o for o = 1, 2, ..., g/2: the aligned block of o
+  // lanes holding l plus its neighbour; a left lane computes left + right,
+  // a right lane right + left, the same bits.
   template <class T>
   MECRL_HD static T butterfly(T x, int g, unsigned mask) {
-    for (int o = g / 2; o >= 1; o /= 2) x = x + Warp::shfl_xor(mask, x, o);
+    for (int o = 1; o < g; o *= 2) x = x + Warp::shfl_xor(mask, x, o);
     return x;
   }
   // Two alternating buffers: a reduction's partials are never overwritten

@@ -29,18 +29,22 @@
 //   rows(dst, n, f), store_rows(tile, dst, n, f)
 //                           a [n][f] float tile to write rows into, then written to dst
 //                           (the GPU stages it in shared memory so the write coalesces)
-// sum_users, count_users, histogram, compact and store_rows also act as
-// sync(). Integer
+// The per-user function of sum_users, count_users, histogram and compact
+// runs exactly once per user, on its lane, so it may be a whole phase that
+// returns its user's part. These four and store_rows also act as sync().
+// Integer
 // results are exact whatever the order; float sums follow the fixed tree.
 //
-// The fixed tree (team_tree_sum below): lanes >= N contribute zero. In each
-// group of g = min(width, 32) lanes (a warp, or the team if smaller), a
-// halving tree: for o = g/2, g/4, ..., 1: v[l] = v[l] + v[l + o] for l < o.
-// A team wider than 32 then combines its width/32 group results, padded with
-// zeros to 32 entries, with the same halving tree. On the GPU the first level
-// is a shuffle butterfly (lane l adds lane l ^ o: for l < o the same pair, and
-// a + b == b + a in IEEE arithmetic, so every lane ends with the tree's
-// value), the second the same butterfly over the groups' results.
+// The fixed tree (PairwiseSum below): the lanes, padded with +0 to
+// P = tree_lanes(width) (width itself up to 32, else 32 times the next power
+// of two of the number of warps), are summed pairwise: level k adds each
+// aligned block of 2^k lanes to its right neighbour, left + right, up to
+// one block of P. On the GPU this is a shuffle butterfly with offsets
+// 1, 2, 4, ... within each warp (lane l adds lane l ^ o: the left block plus
+// the right block, or the right plus the left, which IEEE addition makes the
+// same bits), then the same butterfly over the warps' results. On the CPU
+// the tree is built while the users stream by, a stack of partial block sums
+// like a binary counter: no buffer, about one addition per value.
 #pragma once
 
 #include <cstddef>
@@ -52,7 +56,7 @@ namespace mecrl {
 
 inline constexpr int kWarp = 32;
 inline constexpr int kMaxTeamWidth = 1024;  // the largest CUDA block: N <= 1024
-inline constexpr int kMaxSumWords = 16;     // largest V of sum_users, in 4-byte words
+inline constexpr int kMaxSumWords = 32;     // largest V of sum_users, in 4-byte words, and most bins of a histogram
 
 // Lanes given to an env of `users` users: the next power of two up to 32
 // (several envs share a warp), then a whole number of warps.
@@ -81,35 +85,78 @@ MECRL_HD Sums<T, K> operator+(const Sums<T, K>& a, const Sums<T, K>& b) {
   return r;
 }
 
-// Applies op to each 4-byte component of V (a scalar or a Sums), so the GPU
-// can shuffle them one by one.
+// The components of V (a scalar or a Sums): their number, and the k-th.
+template <class V>
+MECRL_HD_CONST int components() {
+  if constexpr (std::is_arithmetic_v<V>) {
+    return 1;
+  } else {
+    return static_cast<int>(sizeof(V::v) / sizeof(V::v[0]));
+  }
+}
+template <class V>
+MECRL_HD auto& component(V& v, int k) {
+  if constexpr (std::is_arithmetic_v<V>) {
+    (void)k;
+    return v;
+  } else {
+    return v.v[k];
+  }
+}
+
+// Applies op to each component of V, so the GPU can shuffle them one by one.
 template <class V, class Op>
 MECRL_HD void for_each_component(V& v, Op&& op) {
-  if constexpr (std::is_arithmetic_v<V>) {
-    op(v);
-  } else {
-    for (int k = 0; k < static_cast<int>(sizeof(v.v) / sizeof(v.v[0])); ++k) op(v.v[k]);
-  }
+  for (int k = 0; k < components<V>(); ++k) op(component(v, k));
 }
 
-// The halving tree over g entries (g a power of two); v is overwritten.
-template <class V>
-MECRL_HD V halving_tree(V* v, int g) {
-  for (int o = g / 2; o >= 1; o /= 2) {
-    for (int l = 0; l < o; ++l) v[l] = v[l] + v[l + o];
-  }
-  return v[0];
+// Lanes the tree spans for a team of `width` lanes (a power of two).
+MECRL_HD_CONST int tree_lanes(int width) {
+  if (width <= kWarp) return width;
+  int warps = 1;
+  while (warps * kWarp < width) warps *= 2;
+  return warps * kWarp;
 }
 
-// The team's fixed reduction order over v[0, width) (entries >= N hold zero);
-// v is overwritten. This is the definition the GPU's shuffles reproduce.
+// The fixed tree, built from blocks of eight consecutive lanes (V: a scalar
+// or a Sums). A caller sums each block of eight in straight-line code
+// (block8: the tree's three lowest levels) and pushes it on a binary
+// counter: stack_[k] holds the sum of the last complete aligned block of 2^k
+// eight-lane blocks not yet combined into a larger one. The CPU pays about
+// one addition per value (SerialTeam::sum_users).
 template <class V>
-MECRL_HD V team_tree_sum(V* v, int width) {
-  if (width <= kWarp) return halving_tree(v, width);
-  V groups[kWarp] = {};
-  for (int k = 0; k < width / kWarp; ++k) groups[k] = halving_tree(v + k * kWarp, kWarp);
-  return halving_tree(groups, kWarp);
+MECRL_HD V block8(const V& a0, const V& a1, const V& a2, const V& a3, const V& a4, const V& a5, const V& a6,
+                  const V& a7) {
+  return ((a0 + a1) + (a2 + a3)) + ((a4 + a5) + (a6 + a7));
 }
+
+template <class V>
+class PairwiseSum {
+ public:
+  MECRL_HD void push_block(V x) {
+    int k = 0;
+    for (int c = blocks_; c & 1; c >>= 1, ++k) x = stack_[k] + x;  // left block + right block
+    stack_[k] = x;
+    ++blocks_;
+  }
+  // The tree over `lanes` lanes (a power of two, a multiple of 8, >= the
+  // lanes pushed), the lanes not pushed holding +0. Walks the one path of
+  // blocks that straddle the first unpushed block: its left neighbour is
+  // complete (on the stack), its right neighbour all +0.
+  MECRL_HD V total(int lanes) const {
+    const int blocks = lanes / 8;
+    int levels = 0;
+    while ((1 << levels) < blocks) ++levels;
+    if (blocks_ == blocks) return stack_[levels];
+    V carry{};
+    for (int k = 0; k < levels; ++k) carry = ((blocks_ >> k) & 1) ? stack_[k] + carry : carry + V{};
+    return carry;
+  }
+
+ private:
+  V stack_[8] = {};  // levels of eight-lane blocks: up to 8 * 2^7 = 1024 lanes
+  int blocks_ = 0;
+};
 
 // Bump allocator over a team's scratch memory: every lane carves the same
 // sequence, so every lane gets the same pointers. With base == nullptr it only
@@ -130,6 +177,22 @@ class ScratchArena {
   unsigned char* base_;
   size_t offset_ = 0;
 };
+
+// A scenario's scratch struct (with carve(arena, n, m)) carved from a team's
+// scratch, and the bytes it takes (what the executor must provide).
+template <class Scratch, class Team>
+MECRL_HD Scratch carve_scratch(const Team& team, int n, int m) {
+  Scratch x;
+  x.carve(team.scratch(), n, m);
+  return x;
+}
+template <class Scratch>
+size_t scratch_bytes(int n, int m) {
+  ScratchArena a;
+  Scratch x;
+  x.carve(a, n, m);
+  return a.bytes();
+}
 
 // What an executor must provide to run a scenario's teams.
 struct TeamConfig {

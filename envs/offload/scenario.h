@@ -23,7 +23,7 @@ struct OffloadScenario {
   static SoaLayout layout(const Params& p, int num_envs) { return SoaLayout{num_envs, p.num_users, p.num_servers}; }
   // A lane per user; the observation [N, F] goes through rows().
   static TeamConfig team_config(const Params& p) {
-    return TeamConfig{p.num_users, scratch_bytes(p.num_users, p.num_servers), p.num_users,
+    return TeamConfig{p.num_users, scratch_bytes<OffloadScratch>(p.num_users, p.num_servers), p.num_users,
                       num_features(p.num_servers)};
   }
   template <class Arena>
@@ -38,7 +38,7 @@ struct OffloadScenario {
     team.for_users([&](int i) {
       for (int k = 0; k < a; ++k) out.action_mask[(static_cast<size_t>(e) * p.num_users + i) * a + k] = 1;
     });
-    reset_env(team, p, s, carve_scratch(team, p), out, e);
+    reset_env(team, p, s, carve_scratch<OffloadScratch>(team, p.num_users, p.num_servers), out, e);
   }
   template <class Team>
   MECRL_HD static void step(const Team& team, const Params& p, const State& s, const int32_t* actions,

@@ -6,6 +6,7 @@
 #include <cstdint>
 
 #include "core/team.h"
+#include "envs/offload/features.h"
 #include "envs/offload/params.h"
 
 namespace mecrl::offload {
@@ -18,8 +19,7 @@ enum SlotFlag : uint8_t {
   kCorrect = 8,        // the completed answer was correct
   kHallucinated = 16,  // ... and hallucinated
   kOffloaded = 32,     // ... and came from a server
-  kLeftBatch = 64,     // finished its server iterations (left the batch)
-  kArrived = 128,      // issued a new query (step 7)
+  kCharged = 64,       // charge_acc / charge_hal hold this slot's quality costs
 };
 
 struct OffloadScratch {
@@ -27,23 +27,19 @@ struct OffloadScratch {
   float* free_at_s;   // instant the user became idle this slot, s (< 0: busy at slot end)
   float* join_s;      // instant its prompt reached the server this slot, s (< 0: none)
   float* energy_j;    // device energy this slot, J
-  float* charge_acc;  // accuracy cost charged to it this slot (spec §4)
-  float* charge_hal;  // hallucination cost charged to it this slot
-  float* latency_s;   // latency of the query it completed this slot, s
+  float* charge_acc;  // accuracy cost charged to it this slot (spec §4), if kCharged
+  float* charge_hal;  // hallucination cost charged to it this slot, if kCharged
+  float* latency_s;   // latency of the query it completed this slot, s, if kDoneEarly or kDoneServer
   uint8_t* flags;     // SlotFlag bits
   int* join_list;     // users whose prompt reached a server this slot, ascending
-  int* done_list;     // completions: those of steps 2-5, then those of step 4d, each ascending
+  int* done_list;     // users that completed a query this slot, ascending
   int* decide_list;   // users that decided this slot, ascending
   // ---- per server [M]
-  int* uploaders;     // users uploading to it (after the decisions; after the slot)
-  int* joined;        // prompts that reached it this slot
+  int* uploaders;     // users uploading to it after the decisions
   int* batch;         // b: queries in its batch over this slot
-  int* finished;      // batch queries that finished their iterations this slot
+  int* slot_end;      // [2M]: [j] queries that left j's batch this slot, [M + j] users uploading to j at its end
   float* iter_s;      // t_it over this slot, s
-  int* queued;        // observation: tickets handed out but not in the batch
-  int* active;        // observation: queries in the batch
-  int* uploading;     // observation: users uploading to it
-  float* wait_s;      // observation: estimated wait of a newcomer, s
+  float* server_obs;  // [M][kPerServer]: its load features of the observation (observe.h)
 
   template <class Arena>
   MECRL_HD void carve(Arena& a, int n, int m) {
@@ -58,23 +54,11 @@ struct OffloadScratch {
     done_list = a.template take<int>(n);
     decide_list = a.template take<int>(n);
     uploaders = a.template take<int>(m);
-    joined = a.template take<int>(m);
     batch = a.template take<int>(m);
-    finished = a.template take<int>(m);
+    slot_end = a.template take<int>(2 * m);
     iter_s = a.template take<float>(m);
-    queued = a.template take<int>(m);
-    active = a.template take<int>(m);
-    uploading = a.template take<int>(m);
-    wait_s = a.template take<float>(m);
+    server_obs = a.template take<float>(m * kPerServer);
   }
 };
-
-// Bytes of OffloadScratch for N users and M servers.
-inline size_t scratch_bytes(int n, int m) {
-  ScratchArena a;
-  OffloadScratch x;
-  x.carve(a, n, m);
-  return a.bytes();
-}
 
 }  // namespace mecrl::offload

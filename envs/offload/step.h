@@ -1,12 +1,15 @@
 // One slot of one cell: spec §3 steps 1-9, in order, then the auto-reset.
 //
 // Team code (core/team.h): each numbered step is a function of (env, user)
-// run on the user's lane; what couples users is computed between them by
-// team operations, in a fixed order on both backends:
-//   uploaders per server, joins and finishes per server   histogram (exact)
-//   FIFO rank of this slot's joiners                      compact, then rank among them (exact)
+// run on the user's lane, returning its user's part of what the team then
+// combines; what couples users is computed by team operations, in a fixed
+// order on both backends:
+//   uploaders, batch exits per server                     histogram (exact)
+//   FIFO rank of this slot's joiners                      compact them, then each ranks itself
+//                                                         among them; a lane per server counts them
 //   context / decoding / prefill sums per server          sum_users (fixed tree)
-//   in-flight time and energy over the budget             sum_users (fixed tree)
+//   in-flight time, energy over budget, decisions,        sum_users (fixed tree; counts are
+//   arrivals                                              integer-valued floats: exact)
 //   running accuracy / hallucination, episode sums,       lane 0 folds the completions in the
 //   accuracy and hallucination costs                      order the spec's loop meets them
 // Times inside a slot are offsets in [0, dt] from the slot start; a query's
@@ -33,23 +36,42 @@ MECRL_HD QualityProbs quality_probs(const OffloadParams& p, const OffloadState& 
   return QualityProbs{local_correct_prob(p, c, s.uncertainty[u]), p.device_model.hal};
 }
 
+// What every phase of one env's slot works with: parameters, state,
+// outputs, events and team scratch, the env and its slot and clock.
+struct Slot {
+  const OffloadParams& p;
+  const OffloadState& s;
+  const StepBuffers& out;
+  const OffloadEvents& ev;
+  const OffloadScratch& x;
+  int e;           // env
+  int t;           // slot inside the episode
+  uint32_t clock;  // slots since creation (RNG counter)
+};
+
 // Step 6: user i's query completes at offset `at_s` into the slot. `stage`
 // (kDoneEarly or kDoneServer) orders it for the cell's fold.
-MECRL_HD void complete_query(const OffloadParams& p, const OffloadState& s, const OffloadEvents& ev,
-                             const OffloadScratch& x, int e, int i, int t, uint32_t clock, float at_s, uint8_t stage) {
+MECRL_HD void complete_query(const Slot& c, int i, float at_s, uint8_t stage) {
+  const OffloadParams& p = c.p;
+  const OffloadState& s = c.s;
+  const OffloadEvents& ev = c.ev;
+  const OffloadScratch& x = c.x;
+  const int e = c.e, t = c.t;
   const size_t u = s.l.user(e, i);
   const float latency = static_cast<float>(t - s.arrival_slot[u]) * p.dt_s + (at_s - s.arrival_off_s[u]);
   const bool offloaded = s.target[u] > 0;
   const QualityProbs q = quality_probs(p, s, u);
-  Rng r(p.seed, static_cast<uint32_t>(e), clock, kStreamQuality, static_cast<uint32_t>(i));
+  Rng r(p.seed, static_cast<uint32_t>(e), c.clock, kStreamQuality, static_cast<uint32_t>(i));
   const float correct = r.bernoulli(q.correct) ? 1.f : 0.f;
   const float hallucinated = r.bernoulli(q.hallucinated) ? 1.f : 0.f;
+  uint8_t charged = 0;
   if (!p.quality_cost_at_decision) {  // spec §4: outcomes charged at completion
     x.charge_acc[i] = p.acc_min - correct;
     x.charge_hal[i] = hallucinated - p.hal_max;
+    charged = kCharged;
   }
   x.latency_s[i] = latency;
-  x.flags[i] |= stage | (correct > 0.f ? kCorrect : 0) | (hallucinated > 0.f ? kHallucinated : 0) |
+  x.flags[i] |= stage | charged | (correct > 0.f ? kCorrect : 0) | (hallucinated > 0.f ? kHallucinated : 0) |
                 (offloaded ? kOffloaded : 0);
   if (ev.done) {
     const size_t o = static_cast<size_t>(e) * p.num_users + i;
@@ -68,19 +90,21 @@ MECRL_HD void complete_query(const OffloadParams& p, const OffloadState& s, cons
 }
 
 // ---- 1. Decisions: a user in `decide` applies its action (and the slot's
-// scratch of every user starts empty).
-MECRL_HD void decide(const OffloadParams& p, const OffloadState& s, const int32_t* actions, const OffloadEvents& ev,
-                     const OffloadScratch& x, int e, int i, int t) {
+// scratch of every user starts empty). Returns the server the user uploads
+// to now, or -1 (the team counts uploaders per server).
+MECRL_HD int decide(const Slot& c, const int32_t* actions, int i) {
+  const OffloadParams& p = c.p;
+  const OffloadState& s = c.s;
+  const OffloadScratch& x = c.x;
+  const int e = c.e, t = c.t;
   const size_t u = s.l.user(e, i);
   const uint8_t ph = s.phase[u];
   x.free_at_s[i] = ph == kIdle ? 0.f : -1.f;
   x.join_s[i] = -1.f;
   x.energy_j[i] = 0.f;
-  x.charge_acc[i] = 0.f;
-  x.charge_hal[i] = 0.f;
   x.flags[i] = 0;
-  if (ev.done) ev.done[static_cast<size_t>(e) * p.num_users + i] = 0;
-  if (ph != kDecide) return;
+  if (c.ev.done) c.ev.done[static_cast<size_t>(e) * p.num_users + i] = 0;
+  if (ph != kDecide) return ph == kUpload ? s.target[u] - 1 : -1;
   const int a = clamp_to(actions[static_cast<size_t>(e) * p.num_users + i], 0, p.num_servers);
   const int kind = s.device_kind[u];
   x.flags[i] = kDecided;
@@ -91,6 +115,7 @@ MECRL_HD void decide(const OffloadParams& p, const OffloadState& s, const int32_
     const QualityProbs q = quality_probs(p, s, u);
     x.charge_acc[i] = p.acc_min - q.correct;
     x.charge_hal[i] = q.hallucinated - p.hal_max;
+    x.flags[i] |= kCharged;
   }
   if (a == 0) {
     s.phase[u] = kLocal;
@@ -103,11 +128,16 @@ MECRL_HD void decide(const OffloadParams& p, const OffloadState& s, const int32_
     s.work[u] = s.payload_bits[u];
     s.ttft_s[u] = -1.f;
   }
+  return a - 1;
 }
 
 // ---- 2. Local compute, 3. uplink, 5. downlink carried over from last slot.
-MECRL_HD void advance(const OffloadParams& p, const OffloadState& s, const OffloadEvents& ev, const OffloadScratch& x,
-                      int e, int i, int t, uint32_t clock) {
+// Returns true if the user's prompt reached its server (it joins the queue).
+MECRL_HD bool advance(const Slot& c, int i) {
+  const OffloadParams& p = c.p;
+  const OffloadState& s = c.s;
+  const OffloadScratch& x = c.x;
+  const int e = c.e;
   const float dt = p.dt_s;
   const size_t u = s.l.user(e, i);
   const uint8_t ph = s.phase[u];
@@ -118,7 +148,7 @@ MECRL_HD void advance(const OffloadParams& p, const OffloadState& s, const Offlo
     x.energy_j[i] += joules;
     s.query_energy_j[u] += joules;
     if (w <= dt) {
-      complete_query(p, s, ev, x, e, i, t, clock, w, kDoneEarly);
+      complete_query(c, i, w, kDoneEarly);
     } else {
       s.work[u] = w - dt;
     }
@@ -136,6 +166,7 @@ MECRL_HD void advance(const OffloadParams& p, const OffloadState& s, const Offlo
       s.phase[u] = kServer;
       s.iters_done[u] = 0.f;
       x.join_s[i] = tx_s;
+      return true;
     } else {
       s.work[u] = bits - rate * dt;
       x.energy_j[i] += p.tx_power_w * dt;
@@ -144,19 +175,19 @@ MECRL_HD void advance(const OffloadParams& p, const OffloadState& s, const Offlo
   } else if (ph == kDownlink) {
     const float w = s.work[u];
     if (w <= dt) {
-      complete_query(p, s, ev, x, e, i, t, clock, w, kDoneEarly);
+      complete_query(c, i, w, kDoneEarly);
     } else {
       s.work[u] = w - dt;
     }
   }
+  return false;
 }
 
 // ---- 4a. Queue join: prompts that arrived this slot get FIFO tickets in
 // the order of their arrival instants (ties by user index). Only this slot's
-// joiners (join_list[0, joiners)) can be ahead of user i.
+// joiners (join_list[0, joiners)) can be ahead of joiner i.
 MECRL_HD void join_queue(const OffloadState& s, const OffloadScratch& x, int e, int i, int joiners) {
   const float at = x.join_s[i];
-  if (at < 0.f) return;
   const size_t u = s.l.user(e, i);
   const uint8_t target = s.target[u];
   int rank = 0;
@@ -168,11 +199,15 @@ MECRL_HD void join_queue(const OffloadState& s, const OffloadScratch& x, int e, 
   s.ticket[u] = s.next_ticket[s.l.server(e, target - 1)] + rank;
 }
 
-// ---- 4b. Batch admission of server j at the boundary: free places go to
-// the earliest tickets (continuous batching, FIFO, no preemption).
-MECRL_HD void admit(const OffloadParams& p, const OffloadState& s, const OffloadScratch& x, int e, int j) {
+// ---- 4b. Batch admission of server j at the boundary: this slot's joiners
+// take the next tickets, free places go to the earliest tickets (continuous
+// batching, FIFO, no preemption).
+MECRL_HD void admit(const OffloadParams& p, const OffloadState& s, const OffloadScratch& x, int e, int j,
+                    int joiners) {
   const size_t k = s.l.server(e, j);
-  s.next_ticket[k] += x.joined[j];
+  int joined = 0;
+  for (int q = 0; q < joiners; ++q) joined += s.target[s.l.user(e, x.join_list[q])] == j + 1 ? 1 : 0;
+  s.next_ticket[k] += joined;
   const int admitted = min_of(p.d.max_batch[j] - s.n_active[k], s.next_ticket[k] - s.next_active[k]);
   if (admitted > 0) {
     s.next_active[k] += admitted;
@@ -213,13 +248,19 @@ MECRL_HD void set_iteration_time(const OffloadParams& p, const OffloadState& s, 
 }
 
 // ---- 4d. Decoding progress (fluid within the slot), TTFT, 5. downlink.
-MECRL_HD void serve(const OffloadParams& p, const OffloadState& s, const OffloadEvents& ev, const OffloadScratch& x,
-                    int e, int i, int t, uint32_t clock) {
+// Returns where the user counts at the slot's end: j if its query left
+// server j's batch, M + j if it is still uploading to server j (steps 7-9
+// start no upload), else -1.
+MECRL_HD int serve(const Slot& c, int i) {
+  const OffloadParams& p = c.p;
+  const OffloadState& s = c.s;
+  const OffloadScratch& x = c.x;
+  const int e = c.e, t = c.t;
   const float dt = p.dt_s;
   const size_t u = s.l.user(e, i);
-  if (s.phase[u] != kServer) return;
   const int j = s.target[u] - 1;
-  if (s.ticket[u] >= s.next_active[s.l.server(e, j)]) return;
+  if (s.phase[u] != kServer) return s.phase[u] == kUpload ? p.num_servers + j : -1;
+  if (s.ticket[u] >= s.next_active[s.l.server(e, j)]) return -1;  // still queued
   const float iter_s = x.iter_s[j];
   const float start = x.join_s[i] >= 0.f ? x.join_s[i] : 0.f;
   const float avail = dt - start;
@@ -234,30 +275,39 @@ MECRL_HD void serve(const OffloadParams& p, const OffloadState& s, const Offload
   if (done + gain >= need) {
     const float finish = start + (need - done) * iter_s;
     s.server_energy_j[u] += server_energy_j(p, p.server_gpu[j], finish - start, x.batch[j]);
-    x.flags[i] |= kLeftBatch;
     const float answer_at = finish + p.downlink_s;
     if (answer_at <= dt) {
-      complete_query(p, s, ev, x, e, i, t, clock, answer_at, kDoneServer);
+      complete_query(c, i, answer_at, kDoneServer);
     } else {
       s.phase[u] = kDownlink;
       s.work[u] = answer_at - dt;
     }
-  } else {
-    s.iters_done[u] = done + gain;
-    s.server_energy_j[u] += server_energy_j(p, p.server_gpu[j], avail, x.batch[j]);
+    return j;
   }
+  s.iters_done[u] = done + gain;
+  s.server_energy_j[u] += server_energy_j(p, p.server_gpu[j], avail, x.batch[j]);
+  return -1;
 }
 
+// The cell's sums over users at the slot's end (integer-valued ones are
+// exact in float).
+enum ClosedSum : int { kSumInflight, kSumOverBudget, kSumArrived, kSumDecided, kClosedSums };
+
 // ---- 7. Arrivals, 8. channel, 9. user i's reward and costs.
-// Returns {seconds with a query in flight, device energy over the budget}.
-MECRL_HD Sums<float, 2> close_slot(const OffloadParams& p, const OffloadState& s, const StepBuffers& out,
-                                   const OffloadEvents& ev, const OffloadScratch& x, int e, int i, int t,
-                                   uint32_t clock) {
+// fade_w = sqrt((1 - rho^2) / 2). Returns the user's terms of the cell's
+// sums (ClosedSum).
+MECRL_HD Sums<float, kClosedSums> close_slot(const Slot& c, int i, float fade_w) {
+  const OffloadParams& p = c.p;
+  const OffloadState& s = c.s;
+  const OffloadScratch& x = c.x;
+  const int e = c.e, t = c.t;
+  const uint32_t clock = c.clock;
   const int n = p.num_users, m = p.num_servers;
   const float dt = p.dt_s;
   const size_t u = s.l.user(e, i);
   const float free_at = x.free_at_s[i];
   float inflight = free_at < 0.f ? dt : free_at;  // busy all slot, or until completion
+  float arrived = 0.f;
   if (s.phase[u] == kIdle) {
     // A user idle for (dt - free_at) seconds issues a query with
     // probability (dt - free_at) / think_time, uniformly in that interval.
@@ -271,11 +321,10 @@ MECRL_HD Sums<float, 2> close_slot(const OffloadParams& p, const OffloadState& s
       s.arrival_slot[u] = t;
       s.arrival_off_s[u] = at;
       s.ttft_s[u] = -1.f;
-      x.flags[i] |= kArrived;
+      arrived = 1.f;
       inflight += dt - at;
     }
   }
-  const float fade_w = sqrtf((1.f - p.fading_rho * p.fading_rho) * 0.5f);
   for (int j = 0; j < m; ++j) {  // g <- rho g + sqrt(1 - rho^2) w, w ~ CN(0, 1)
     const size_t k = s.l.pair(e, i, j);
     Rng r(p.seed, static_cast<uint32_t>(e), clock, kStreamFading, static_cast<uint32_t>(i * m + j));
@@ -289,21 +338,25 @@ MECRL_HD Sums<float, 2> close_slot(const OffloadParams& p, const OffloadState& s
   s.deficit_j[u] = max_of(s.deficit_j[u] + over, 0.f);
   s.energy_used_j[u] += joules;
   const size_t row = static_cast<size_t>(e) * n + i;
-  out.reward_user[row] = -inflight;
-  float* own = out.costs_user + row * kNumCosts;
+  c.out.reward_user[row] = -inflight;
+  float* own = c.out.costs_user + row * kNumCosts;
+  const bool charged = (x.flags[i] & kCharged) != 0;
   own[kCostEnergy] = over;
-  own[kCostAccuracy] = x.charge_acc[i];
-  own[kCostHallucination] = x.charge_hal[i];
-  if (ev.user_energy_j) ev.user_energy_j[row] = joules;
-  Sums<float, 2> r;
-  r[0] = inflight;
-  r[1] = over;
+  own[kCostAccuracy] = charged ? x.charge_acc[i] : 0.f;
+  own[kCostHallucination] = charged ? x.charge_hal[i] : 0.f;
+  if (c.ev.user_energy_j) c.ev.user_energy_j[row] = joules;
+  Sums<float, kClosedSums> r;
+  r[kSumInflight] = inflight;
+  r[kSumOverBudget] = over;
+  r[kSumArrived] = arrived;
+  r[kSumDecided] = (x.flags[i] & kDecided) ? 1.f : 0.f;
   return r;
 }
 
 // Lane 0: the cell's running quality averages, episode sums and quality
 // costs, folded over this slot's charges and completions in the order of the
-// spec's loop (users ascending; steps 2-5 before step 4d). Returns the
+// spec's loop: users ascending, the completions of steps 2-5 before those of
+// step 4d (done_list holds both kinds, ascending). Returns the
 // {accuracy, hallucination} cost sums.
 MECRL_HD Sums<float, 2> fold_completions(const OffloadParams& p, const OffloadState& s, const OffloadScratch& x,
                                          int e, int done, int decided) {
@@ -313,9 +366,10 @@ MECRL_HD Sums<float, 2> fold_completions(const OffloadParams& p, const OffloadSt
     cost[1] += x.charge_hal[x.decide_list[k]];
   }
   const float w = 1.f / p.quality_window;
-  for (int k = 0; k < done; ++k) {
-    const int i = x.done_list[k];
+  for (int pass = 0; pass < 2 * done; ++pass) {
+    const int i = x.done_list[pass % done];
     const uint8_t f = x.flags[i];
+    if ((f & (pass < done ? kDoneEarly : kDoneServer)) == 0) continue;
     const float correct = (f & kCorrect) ? 1.f : 0.f;
     const float hallucinated = (f & kHallucinated) ? 1.f : 0.f;
     if (!p.quality_cost_at_decision) {
@@ -334,20 +388,19 @@ MECRL_HD Sums<float, 2> fold_completions(const OffloadParams& p, const OffloadSt
   return cost;
 }
 
-// Lane 0: the cell's reward, costs and clocks. slot = {in-flight time,
-// energy over budget} summed over users, quality = fold_completions.
+// Lane 0: the cell's reward, costs and clocks. slot = close_slot summed over
+// users, quality = fold_completions.
 MECRL_HD void finish_slot(const OffloadParams& p, const OffloadState& s, const StepBuffers& out, int e, int t,
-                          uint32_t clock, int decisions, int arrived, const Sums<float, 2>& slot,
-                          const Sums<float, 2>& quality) {
+                          uint32_t clock, const Sums<float, kClosedSums>& slot, const Sums<float, 2>& quality) {
   const float inv_n = 1.f / static_cast<float>(p.num_users);
-  const float reward = -slot[0] * inv_n;
+  const float reward = -slot[kSumInflight] * inv_n;
   float* costs = out.costs + static_cast<size_t>(e) * kNumCosts;
-  costs[kCostEnergy] = slot[1] * inv_n;
+  costs[kCostEnergy] = slot[kSumOverBudget] * inv_n;
   costs[kCostAccuracy] = quality[0] * inv_n;
   costs[kCostHallucination] = quality[1] * inv_n;
   out.reward[e] = reward;
-  out.decisions[e] = decisions;
-  s.issued[e] += static_cast<uint32_t>(arrived);
+  out.decisions[e] = static_cast<int32_t>(slot[kSumDecided]);
+  s.issued[e] += static_cast<uint32_t>(slot[kSumArrived]);
   s.ep_return[e] += reward;
   for (int c = 0; c < kNumCosts; ++c) s.ep_costs[static_cast<size_t>(e) * kNumCosts + c] += costs[c];
   s.t[e] = t + 1;
@@ -376,35 +429,19 @@ MECRL_HD void finish_episode(const OffloadParams& p, const OffloadState& s, cons
 }
 
 template <class Team>
-MECRL_HD OffloadScratch carve_scratch(const Team& team, const OffloadParams& p) {
-  OffloadScratch x;
-  x.carve(team.scratch(), p.num_users, p.num_servers);
-  return x;
-}
-
-template <class Team>
 MECRL_HD void step_env(const Team& team, const OffloadParams& p, const OffloadState& s, const int32_t* actions,
                        const StepBuffers& out, const OffloadEvents& ev, int e) {
   const int m = p.num_servers;
   const int t = s.t[e];
   const uint32_t clock = s.clock[e];
-  const OffloadScratch x = carve_scratch(team, p);
-  const auto uploader_server = [&](int i) {
-    const size_t u = s.l.user(e, i);
-    return s.phase[u] == kUpload ? s.target[u] - 1 : -1;
-  };
+  const auto x = carve_scratch<OffloadScratch>(team, p.num_users, p.num_servers);
+  const Slot slot{p, s, out, ev, x, e, t, clock};
+  team.histogram([&](int i) { return decide(slot, actions, i); }, m, x.uploaders);
 
-  team.for_users([&](int i) { decide(p, s, actions, ev, x, e, i, t); });
-  const int decisions = team.count_users([&](int i) { return (x.flags[i] & kDecided) != 0; });
-  team.histogram(uploader_server, m, x.uploaders);
-
-  team.for_users([&](int i) { advance(p, s, ev, x, e, i, t, clock); });
-
-  const int joiners = team.compact([&](int i) { return x.join_s[i] >= 0.f; }, x.join_list);
-  team.for_users([&](int i) { join_queue(s, x, e, i, joiners); });
-  team.histogram([&](int i) { return x.join_s[i] >= 0.f ? s.target[s.l.user(e, i)] - 1 : -1; }, m, x.joined);
-
-  team.for_lanes(m, [&](int j) { admit(p, s, x, e, j); });
+  const int joiners = team.compact([&](int i) { return advance(slot, i); }, x.join_list);
+  team.for_lanes(joiners, [&](int k) { join_queue(s, x, e, x.join_list[k], joiners); });
+  team.sync();  // every joiner has read next_ticket before admit moves it
+  team.for_lanes(m, [&](int j) { admit(p, s, x, e, j, joiners); });
   team.sync();
   for (int j = 0; j < m; ++j) {
     const Sums<float, 3> load = team.sum_users([&](int i) { return batch_load(p, s, e, i, j); });
@@ -412,24 +449,22 @@ MECRL_HD void step_env(const Team& team, const OffloadParams& p, const OffloadSt
   }
   team.sync();
 
-  team.for_users([&](int i) { serve(p, s, ev, x, e, i, t, clock); });
-  team.histogram([&](int i) { return (x.flags[i] & kLeftBatch) ? s.target[s.l.user(e, i)] - 1 : -1; }, m,
-                 x.finished);
-  team.for_lanes(m, [&](int j) { s.n_active[s.l.server(e, j)] -= x.finished[j]; });
+  team.histogram([&](int i) { return serve(slot, i); }, 2 * m, x.slot_end);
+  team.for_lanes(m, [&](int j) {
+    s.n_active[s.l.server(e, j)] -= x.slot_end[j];
+    s.n_uploading[s.l.server(e, j)] = x.slot_end[m + j];
+  });
 
-  const Sums<float, 2> slot = team.sum_users([&](int i) { return close_slot(p, s, out, ev, x, e, i, t, clock); });
-  const int arrived = team.count_users([&](int i) { return (x.flags[i] & kArrived) != 0; });
-  team.histogram(uploader_server, m, x.uploaders);
-  team.for_lanes(m, [&](int j) { s.n_uploading[s.l.server(e, j)] = x.uploaders[j]; });
+  const float fade_w = sqrtf((1.f - p.fading_rho * p.fading_rho) * 0.5f);
+  const Sums<float, kClosedSums> closed = team.sum_users([&](int i) { return close_slot(slot, i, fade_w); });
 
-  const int early = team.compact([&](int i) { return (x.flags[i] & kDoneEarly) != 0; }, x.done_list);
-  const int late = team.compact([&](int i) { return (x.flags[i] & kDoneServer) != 0; }, x.done_list + early);
+  const int done = team.compact([&](int i) { return (x.flags[i] & (kDoneEarly | kDoneServer)) != 0; }, x.done_list);
   const int decided = p.quality_cost_at_decision
                           ? team.compact([&](int i) { return (x.flags[i] & kDecided) != 0; }, x.decide_list)
                           : 0;
   team.single([&] {
-    const Sums<float, 2> quality = fold_completions(p, s, x, e, early + late, decided);
-    finish_slot(p, s, out, e, t, clock, decisions, arrived, slot, quality);
+    const Sums<float, 2> quality = fold_completions(p, s, x, e, done, decided);
+    finish_slot(p, s, out, e, t, clock, closed, quality);
   });
   team.sync();
 

@@ -24,7 +24,7 @@ struct UncertaintyScenario {
   static SoaLayout layout(const Params& p, int num_envs) { return SoaLayout{num_envs, p.num_users, p.num_servers}; }
   // A lane per user; the observation [N, F] goes through rows().
   static TeamConfig team_config(const Params& p) {
-    return TeamConfig{p.num_users, scratch_bytes(p.num_users, p.num_servers), p.num_users,
+    return TeamConfig{p.num_users, scratch_bytes<UncertaintyScratch>(p.num_users, p.num_servers), p.num_users,
                       num_features(p.num_servers)};
   }
   template <class Arena>
@@ -34,7 +34,7 @@ struct UncertaintyScenario {
 
   template <class Team>
   MECRL_HD static void reset(const Team& team, const Params& p, const State& s, const StepBuffers& out, int e) {
-    reset_env(team, p, s, carve_scratch(team, p), out, e);
+    reset_env(team, p, s, carve_scratch<UncertaintyScratch>(team, p.num_users, p.num_servers), out, e);
   }
   template <class Team>
   MECRL_HD static void step(const Team& team, const Params& p, const State& s, const int32_t* actions,

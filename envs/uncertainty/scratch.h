@@ -26,19 +26,4 @@ struct UncertaintyScratch {
   }
 };
 
-// Bytes of UncertaintyScratch for N users and M servers.
-inline size_t scratch_bytes(int n, int m) {
-  ScratchArena a;
-  UncertaintyScratch x;
-  x.carve(a, n, m);
-  return a.bytes();
-}
-
-template <class Team>
-MECRL_HD UncertaintyScratch carve_scratch(const Team& team, const UncertaintyParams& p) {
-  UncertaintyScratch x;
-  x.carve(team.scratch(), p.num_users, p.num_servers);
-  return x;
-}
-
 }  // namespace mecrl::uncertainty

@@ -88,7 +88,7 @@ MECRL_HD void step_env(const Team& team, const UncertaintyParams& p, const Uncer
                        const int32_t* actions, const StepBuffers& out, const UncertaintyEvents& ev, int e) {
   const int n = p.num_users;
   const int32_t* act = actions + static_cast<size_t>(e) * n;
-  const UncertaintyScratch x = carve_scratch(team, p);
+  const auto x = carve_scratch<UncertaintyScratch>(team, p.num_users, p.num_servers);
   load_of(team, p, s, e, act, *x.load);
   const Sums<float, kStepSums> sum =
       team.sum_users([&](int i) { return record_outcome(p, s, out, ev, *x.load, act, e, i); });

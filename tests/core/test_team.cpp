@@ -22,23 +22,19 @@ TEST(Team, WidthIsNextPowerOfTwoThenWholeWarps) {
   for (size_t k = 0; k < std::size(n); ++k) EXPECT_EQ(team_width(n[k]), w[k]) << "N = " << n[k];
 }
 
-// The documented tree, written as a recursion: a group of g lanes first adds
-// its upper half onto its lower half, then reduces the lower half.
-float halving_recursive(std::vector<float> v) {
-  if (v.size() == 1) return v[0];
-  const size_t h = v.size() / 2;
-  std::vector<float> lower(h);
-  for (size_t l = 0; l < h; ++l) lower[l] = v[l] + v[l + h];
-  return halving_recursive(lower);
+// The documented tree, written as a recursion over the padded lanes: a
+// block's sum is its left half's plus its right half's.
+float pairwise_recursive(const std::vector<float>& v, size_t lo, size_t size) {
+  if (size == 1) return v[lo];
+  return pairwise_recursive(v, lo, size / 2) + pairwise_recursive(v, lo + size / 2, size / 2);
 }
 
 float documented_tree(const std::vector<float>& users, int width) {
-  std::vector<float> v(width, 0.f);
+  size_t lanes = width <= 32 ? width : 32;  // 32 times a power of two of warps
+  while (lanes < static_cast<size_t>(width)) lanes *= 2;
+  std::vector<float> v(lanes, 0.f);
   std::copy(users.begin(), users.end(), v.begin());
-  if (width <= 32) return halving_recursive(v);
-  std::vector<float> groups(32, 0.f);
-  for (int k = 0; k < width / 32; ++k) groups[k] = halving_recursive(std::vector<float>(v.begin() + 32 * k, v.begin() + 32 * (k + 1)));
-  return halving_recursive(groups);
+  return pairwise_recursive(v, 0, lanes);
 }
 
 std::vector<float> random_values(int n, uint32_t seed, float lo, float hi) {
@@ -62,9 +58,9 @@ TEST(Team, SerialSumFollowsTheDocumentedTree) {
   }
 }
 
-// Rounding: every value passes through at most log2(32) + log2(32) = 10
-// additions, so |tree - exact| <= 10 * 2^-24 * sum |x| (Higham, pairwise
-// summation); the double sum stands in for the exact one.
+// Rounding: every value passes through at most log2(1024) = 10 additions,
+// so |tree - exact| <= 10 * 2^-24 * sum |x| (Higham, pairwise summation);
+// the double sum stands in for the exact one.
 TEST(Team, TreeSumErrorWithinPairwiseBound) {
   SerialTeamMemory memory;
   for (int n : {3, 50, 200, 1024}) {
