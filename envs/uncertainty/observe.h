@@ -100,11 +100,10 @@ template <class Team>
 MECRL_HD void observe_env(const Team& team, const UncertaintyParams& p, const UncertaintyState& s,
                           const UncertaintyScratch& x, int e, float* obs, uint8_t* action_mask, uint8_t* active) {
   const int n = p.num_users, m = p.num_servers, f = num_features(m);
-  team.for_users([&](int i) { x.own[i] = strongest_server(p, s, e, i); });
-  const auto must = [&](int i) { return must_offload(p, s.alpha[s.l.user(e, i)]); };
-  team.histogram([&](int i) { return x.own[i]; }, m, x.near);
-  team.histogram([&](int i) { return must(i) ? x.own[i] : -1; }, m, x.near_must);
-  const int must_count = team.count_users(must);
+  team.histogram([&](int i) { return x.own[i] = strongest_server(p, s, e, i); }, m, x.near);
+  team.histogram([&](int i) { return must_offload(p, s.alpha[s.l.user(e, i)]) ? x.own[i] : -1; }, m, x.near_must);
+  int must_count = 0;  // every user has a strongest server
+  for (int j = 0; j < m; ++j) must_count += x.near_must[j];
   for (int jj = 0; jj < m; ++jj) {  // every user heard at full power where it does not belong
     const float w = team.sum_users([&](int k) { return x.own[k] != jj ? p.tx_power_w * s.gain[s.l.pair(e, k, jj)] : 0.f; });
     team.single([&] { x.crowd_w[jj] = w; });
