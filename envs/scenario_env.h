@@ -1,11 +1,13 @@
 // ScenarioEnv<Sc, Exec>: the one VecEnv implementation, for any scenario Sc
 // on any executor Exec (envs/cpu_exec.h, cuda/cuda_exec.cuh).
 //
-// A scenario provides Params, State (SoA pointers with visit()), Events, and
-// MECRL_HD functions reset(p, s, out, e), step(p, s, actions, out, ev, e),
-// act(policy, p, s, e, arg, actions); the executor provides memory and a
-// parallel for over env indices. Must stay includable from nvcc: no fmt,
-// no yaml, no torch.
+// A scenario provides Params, State (SoA pointers with visit()), Events,
+// team_config(p) (core/team.h), and MECRL_HD functions written for a team of
+// lanes stepping one env: reset(team, p, s, out, e), step(team, p, s,
+// actions, out, ev, e); and act(policy, p, s, e, actions), one thread per env.
+// The executor provides memory, teams (for_each_team) and a parallel for
+// over env indices (for_each). Must stay includable from nvcc: no fmt, no
+// yaml, no torch.
 #pragma once
 
 #include <cstring>
@@ -13,6 +15,7 @@
 #include <string>
 #include <vector>
 
+#include "core/team.h"
 #include "envs/vec_env.h"
 
 namespace mecrl {
@@ -22,7 +25,10 @@ struct ResetFn {
   typename Sc::Params p;
   typename Sc::State s;
   StepBuffers out;
-  MECRL_HD void operator()(int e) const { Sc::reset(p, s, out, e); }
+  template <class Team>
+  MECRL_HD void operator()(const Team& team, int e) const {
+    Sc::reset(team, p, s, out, e);
+  }
 };
 
 template <class Sc>
@@ -32,7 +38,10 @@ struct StepFn {
   StepBuffers out;
   typename Sc::Events ev;
   const int32_t* actions;
-  MECRL_HD void operator()(int e) const { Sc::step(p, s, actions, out, ev, e); }
+  template <class Team>
+  MECRL_HD void operator()(const Team& team, int e) const {
+    Sc::step(team, p, s, actions, out, ev, e);
+  }
 };
 
 template <class Sc>
@@ -52,9 +61,8 @@ class ScenarioEnv final : public VecEnv {
   using Events = typename Sc::Events;
 
   ScenarioEnv(const Params& p, int num_envs, Exec exec, bool with_events = false)
-      : p_(p), exec_(exec), dims_(Sc::dims(p, num_envs)) {
+      : p_(p), exec_(exec), dims_(Sc::dims(p, num_envs)), team_(Sc::team_config(p)) {
     layout_ = Sc::layout(p, num_envs);
-    layout_.env_minor = exec_.env_minor();
     state_.l = layout_;
     allocate(state_, state_mem_, state_bytes_, [&](auto& a) { state_.visit(a); });
     allocate(buf_, buf_mem_, buf_bytes_, [&](auto& a) { buf_.visit(a, dims_); });
@@ -74,9 +82,9 @@ class ScenarioEnv final : public VecEnv {
   const EnvDims& dims() const override { return dims_; }
   Device device() const override { return exec_.device(); }
   std::string scenario() const override { return Sc::kName; }
-  void reset_all() override { exec_.for_each(dims_.num_envs, ResetFn<Sc>{p_, state_, buf_}); }
+  void reset_all() override { exec_.for_each_team(dims_.num_envs, team_, ResetFn<Sc>{p_, state_, buf_}); }
   void step(const int32_t* actions) override {
-    exec_.for_each(dims_.num_envs, StepFn<Sc>{p_, state_, buf_, ev_, actions});
+    exec_.for_each_team(dims_.num_envs, team_, StepFn<Sc>{p_, state_, buf_, ev_, actions});
   }
   const StepBuffers& buffers() const override { return buf_; }
   std::vector<std::string> cost_names() const override { return Sc::cost_names(); }
@@ -108,6 +116,7 @@ class ScenarioEnv final : public VecEnv {
   const Params& params() const { return p_; }
   const State& state() const { return state_; }
   const Events& events() const { return ev_; }
+  const TeamConfig& team_config() const { return team_; }
   Exec& exec() { return exec_; }
 
  private:
@@ -135,6 +144,7 @@ class ScenarioEnv final : public VecEnv {
   Params p_;
   Exec exec_;
   EnvDims dims_;
+  TeamConfig team_;
   SoaLayout layout_;
   State state_{};
   StepBuffers buf_{};

@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "core/random.h"
+#include "core/team.h"
 #include "envs/cartpole/features.h"
 #include "envs/step_buffers.h"
 
@@ -116,15 +117,20 @@ struct CartPoleScenario {
   static constexpr const char* kName = "cartpole";
 
   static EnvDims dims(const Params&, int num_envs) { return EnvDims{num_envs, 1, kNumFeatures, 2, 0, 0}; }
-  static SoaLayout layout(const Params&, int num_envs) { return SoaLayout{num_envs, 1, 1, false}; }
+  static SoaLayout layout(const Params&, int num_envs) { return SoaLayout{num_envs, 1, 1}; }
+  // One lane per env (no users to spread): 128 envs per block on the GPU,
+  // neighbouring lanes on neighbouring envs.
+  static TeamConfig team_config(const Params&) { return TeamConfig{1, 0, 0, 0}; }
   template <class Arena>
   static void visit_events(Events&, Arena&, const Params&, int) {}
-  MECRL_HD static void reset(const Params& p, const State& s, const StepBuffers& out, int e) {
-    reset_cartpole(p, s, out, e);
+  template <class Team>
+  MECRL_HD static void reset(const Team& team, const Params& p, const State& s, const StepBuffers& out, int e) {
+    team.single([&] { reset_cartpole(p, s, out, e); });
   }
-  MECRL_HD static void step(const Params& p, const State& s, const int32_t* a, const StepBuffers& out,
-                            const Events&, int e) {
-    step_cartpole(p, s, a, out, e);
+  template <class Team>
+  MECRL_HD static void step(const Team& team, const Params& p, const State& s, const int32_t* a,
+                            const StepBuffers& out, const Events&, int e) {
+    team.single([&] { step_cartpole(p, s, a, out, e); });
   }
   // Baselines: 0 = "random" (uniform), 1 = "left", 2 = "right".
   MECRL_HD static void act(int policy, const Params& p, const State& s, int e, int32_t* actions) {

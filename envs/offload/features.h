@@ -4,10 +4,11 @@
 // adding or moving a feature without its row does not compile.
 //
 // Layout of one user's row: kFServerBase user features, then kPerServer
-// features per server j, then nothing else: num_features(M) in observe.h.
+// features per server j, then nothing else: num_features(M) below.
 // "config keys" lists the keys observe.h/predict.h read to compute the value.
 #pragma once
 
+#include "core/hd.h"
 #include "envs/feature_doc.h"
 
 namespace mecrl::offload {
@@ -24,6 +25,9 @@ enum Feature : int {
   kFServerBase,  // = 22; then per server j: kFServerBase + kPerServer * j + ServerFeature
 };
 enum ServerFeature : int { kSGainDb, kSQueued, kSActive, kSWait, kSUploaders, kPerServer };
+
+// obs: [E, N, num_features(M)] float32.
+MECRL_HD_CONST int num_features(int num_servers) { return kFServerBase + kPerServer * num_servers; }
 
 #define MECRL_OFFLOAD_OUTPUT_KEYS "env.output.median_simple,env.output.median_complex"
 #define MECRL_OFFLOAD_BMAX_KEYS \

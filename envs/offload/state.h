@@ -1,6 +1,9 @@
 // OffloadState: the whole simulator state as structure of arrays.
-// Indices go through `l` (core/soa.h): [env][user], [env][user][server],
-// [env][server] logically; the memory order is the backend's choice.
+// Indices go through `l` (core/soa.h): per user [E][N], per user-server pair
+// [E][M][N], per server [E][M], per env [E]; env-major, user index innermost,
+// on both backends. Values that live only within one step (the slot's
+// energy, idle and join instants, ...) are not state: they sit in the team's
+// scratch memory (step.h: OffloadScratch).
 #pragma once
 
 #include <cstdint>
@@ -39,27 +42,22 @@ struct OffloadState {
   uint8_t* phase;         // Phase
   uint8_t* qclass;        // 0 simple, 1 complex
   uint8_t* target;        // 0 = local, j + 1 = server j
-  float* prompt_tokens;   // L_in
-  float* output_tokens;   // L_out (hidden from the agent)
-  float* payload_bits;    // D
+  float* prompt_tokens;   // L_in, tokens
+  float* output_tokens;   // L_out, tokens (hidden from the agent)
+  float* payload_bits;    // D, bit
   float* uncertainty;     // u in [0, 1]
   int32_t* arrival_slot;  // episode slot of the arrival
-  float* arrival_off_s;   // arrival instant inside that slot, [0, dt)
+  float* arrival_off_s;   // arrival instant inside that slot, [0, dt), s
   float* work;            // remaining: seconds (local, downlink) or bits (upload)
   int32_t* ticket;        // FIFO position at the server
   float* iters_done;      // server iterations completed (fluid)
-  float* ttft_s;          // time to first token, once known (< 0 before)
-  float* query_energy_j;  // device energy spent on the current query
-  float* server_energy_j; // server energy charged to the current query
-  float* deficit_j;       // energy deficit queue Y_i (spec §7)
-  float* energy_used_j;   // device energy since the episode began
-  // per-slot scratch (valid inside one step only)
-  float* slot_inflight_s;  // seconds with a query in flight this slot
-  float* slot_energy_j;    // device energy this slot
-  float* slot_free_at_s;   // instant the user became idle (< 0: busy at slot end)
-  float* slot_join_s;      // instant the prompt reached the server (< 0: not this slot)
+  float* ttft_s;          // time to first token, once known (< 0 before), s
+  float* query_energy_j;  // device energy spent on the current query, J
+  float* server_energy_j; // server energy charged to the current query, J
+  float* deficit_j;       // energy deficit queue Y_i (spec §7), J
+  float* energy_used_j;   // device energy since the episode began, J
 
-  // ---- per user-server pair [E][N][M]
+  // ---- per user-server pair [E][M][N]
   float* mean_gain;  // 10^(-(PL + shadowing)/10), fixed per episode
   float* fade_re;    // Rayleigh fading g, Gauss–Markov (spec §3.8)
   float* fade_im;
@@ -88,17 +86,18 @@ struct OffloadState {
   uint32_t* completed;   // queries completed since creation
   uint32_t* dropped;     // queries discarded in flight at an episode reset
 
+  // Churn::Rare: written only when a query arrives or is decided, or an
+  // episode starts (the memory-traffic model of bench/traffic.h).
   template <class Arena>
   void visit(Arena& a) {
-    a(device_kind, Extent::User); a(phase, Extent::User); a(qclass, Extent::User);
-    a(target, Extent::User); a(prompt_tokens, Extent::User); a(output_tokens, Extent::User);
-    a(payload_bits, Extent::User); a(uncertainty, Extent::User); a(arrival_slot, Extent::User);
-    a(arrival_off_s, Extent::User); a(work, Extent::User); a(ticket, Extent::User);
-    a(iters_done, Extent::User); a(ttft_s, Extent::User); a(query_energy_j, Extent::User);
+    constexpr Churn rare = Churn::Rare;
+    a(device_kind, Extent::User, rare); a(phase, Extent::User); a(qclass, Extent::User, rare);
+    a(target, Extent::User, rare); a(prompt_tokens, Extent::User, rare); a(output_tokens, Extent::User, rare);
+    a(payload_bits, Extent::User, rare); a(uncertainty, Extent::User, rare); a(arrival_slot, Extent::User, rare);
+    a(arrival_off_s, Extent::User, rare); a(work, Extent::User); a(ticket, Extent::User, rare);
+    a(iters_done, Extent::User); a(ttft_s, Extent::User, rare); a(query_energy_j, Extent::User);
     a(server_energy_j, Extent::User); a(deficit_j, Extent::User); a(energy_used_j, Extent::User);
-    a(slot_inflight_s, Extent::User); a(slot_energy_j, Extent::User);
-    a(slot_free_at_s, Extent::User); a(slot_join_s, Extent::User);
-    a(mean_gain, Extent::Pair); a(fade_re, Extent::Pair); a(fade_im, Extent::Pair);
+    a(mean_gain, Extent::Pair, rare); a(fade_re, Extent::Pair); a(fade_im, Extent::Pair);
     a(next_ticket, Extent::Server); a(next_active, Extent::Server); a(n_active, Extent::Server);
     a(n_uploading, Extent::Server); a(iter_time_s, Extent::Server); a(batch_last, Extent::Server);
     a(clock, Extent::Env); a(t, Extent::Env); a(acc_ema, Extent::Env); a(hal_ema, Extent::Env);

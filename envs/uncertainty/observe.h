@@ -1,4 +1,5 @@
-// Observations and the action mask of the uncertainty scenario.
+// Observations and the action mask of the uncertainty scenario, written by a
+// team (core/team.h), a lane per user.
 //
 // Per user: its own query and device, then for every server its channel and
 // the load it can expect, then snapshot-wide features. Fixed affine scalings
@@ -12,7 +13,7 @@
 #pragma once
 
 #include "envs/uncertainty/features.h"
-#include "envs/uncertainty/physics.h"
+#include "envs/uncertainty/scratch.h"
 
 namespace mecrl::uncertainty {
 
@@ -31,68 +32,72 @@ MECRL_HD int strongest_server(const UncertaintyParams& p, const UncertaintyState
   return best;
 }
 
-// Writes env e's observation into obs + e N F, and its mask and active flags.
-MECRL_HD void observe_env(const UncertaintyParams& p, const UncertaintyState& s, int e, float* obs,
-                          uint8_t* action_mask, uint8_t* active) {
-  const int n = p.num_users, m = p.num_servers, f = num_features(m);
-  // The "crowd" load: every user at its strongest server (what edge-all
-  // would roughly produce); gives each user a congestion estimate per server.
-  int near[kMaxServers], near_must[kMaxServers];
-  ServerLoad crowd;
-  clear_load(p, crowd);
-  for (int j = 0; j < m; ++j) near[j] = near_must[j] = 0;
-  int must = 0;
-  for (int i = 0; i < n; ++i) {
-    const int j = strongest_server(p, s, e, i);
-    const bool mo = must_offload(p, s.alpha[s.l.user(e, i)]);
-    near[j] += 1;
-    near_must[j] += mo ? 1 : 0;
-    must += mo ? 1 : 0;
-    join_server(p, s, e, i, j, crowd);
-  }
-  JoinView crowd_view;  // n_j sharers (the user counted among them), crowd interference
-  for (int j = 0; j < m; ++j) {
-    crowd_view.t[j] = link_terms(p, s, e, j, max_of(near[j], 1), crowd.interference_w[j]);
-  }
+// User i's row o[num_features(M)], its mask row and active flag; the crowd
+// view per server comes from the team scratch.
+MECRL_HD void observe_user(const UncertaintyParams& p, const UncertaintyState& s, const UncertaintyScratch& x,
+                           float must_frac, int e, int i, float* o, uint8_t* action_mask, uint8_t* active) {
+  const int n = p.num_users, m = p.num_servers;
+  const size_t u = s.l.user(e, i);
+  const size_t row = static_cast<size_t>(e) * n + i;
   const float inv_n = 1.f / static_cast<float>(n);
-  const float must_frac = static_cast<float>(must) * inv_n;
-
-  for (int i = 0; i < n; ++i) {
-    const size_t u = s.l.user(e, i);
-    const size_t row = static_cast<size_t>(e) * n + i;
-    float* o = obs + row * f;
-    const bool mo = must_offload(p, s.alpha[u]);
-    o[kFAlpha] = s.alpha[u];
-    o[kFMustOffload] = mo ? 1.f : 0.f;
-    o[kFLocalDelay] = s.local_s[u] * 20.f;  // s -> ms / 50
-    o[kFSlmTime] = s.slm_s[u] * 20.f;
-    o[kFLogPayload] = hd::log2_f(s.payload_bits[u]) * 0.1f;
-    o[kFDeviceSpeed] = s.local_flops[u] / p.ref_flops;
-    o[kFUsers] = static_cast<float>(n) * 0.01f;
-    o[kFTau] = p.tau;
-    o[kFMustFraction] = must_frac;
-    const int own = strongest_server(p, s, e, i);
-    for (int j = 0; j < m; ++j) {
-      float* os = o + kFServerBase + kPerServer * j;
-      os[kSGainDb] = (hd::linear_to_db(s.gain[s.l.pair(e, i, j)]) + 80.f) * 0.05f;
-      os[kSCompute] = s.server_flops[s.l.server(e, j)] / p.server_flops;
-      os[kSNearShare] = static_cast<float>(near[j] * m) * inv_n;
-      os[kSMustShare] = static_cast<float>(near_must[j] * m) * inv_n;
-      // In the crowd load a user already counts at its own strongest server;
-      // elsewhere it would be one more sharer and its own signal no interference.
-      LinkTerms t = crowd_view.t[j];
-      if (j != own) {
-        const float own_w = p.tx_power_w * s.gain[s.l.pair(e, i, j)];
-        t = link_terms(p, s, e, j, near[j] + 1, max_of(crowd.interference_w[j] - own_w, 0.f));
-      }
-      const OffloadDelay d = offload_delay(p, s, e, i, j, t, p.decision_llm_ratio * s.slm_s[u]);
-      os[kSCrowdDelay] = min_of((d.uplink_s + d.compute_s) * 20.f, 10.f);
+  const bool mo = must_offload(p, s.alpha[u]);
+  o[kFAlpha] = s.alpha[u];
+  o[kFMustOffload] = mo ? 1.f : 0.f;
+  o[kFLocalDelay] = s.local_s[u] * 20.f;  // s -> ms / 50
+  o[kFSlmTime] = s.slm_s[u] * 20.f;
+  o[kFLogPayload] = hd::log2_f(s.payload_bits[u]) * 0.1f;
+  o[kFDeviceSpeed] = s.local_flops[u] / p.ref_flops;
+  o[kFUsers] = static_cast<float>(n) * 0.01f;
+  o[kFTau] = p.tau;
+  o[kFMustFraction] = must_frac;
+  const int own = x.own[i];
+  for (int j = 0; j < m; ++j) {
+    float* os = o + kFServerBase + kPerServer * j;
+    os[kSGainDb] = (hd::linear_to_db(s.gain[s.l.pair(e, i, j)]) + 80.f) * 0.05f;
+    os[kSCompute] = s.server_flops[s.l.server(e, j)] / p.server_flops;
+    os[kSNearShare] = static_cast<float>(x.near[j] * m) * inv_n;
+    os[kSMustShare] = static_cast<float>(x.near_must[j] * m) * inv_n;
+    // In the crowd load a user already counts at its own strongest server;
+    // elsewhere it would be one more sharer and its own signal no interference.
+    LinkTerms t = x.crowd_terms[j];
+    if (j != own) {
+      const float own_w = p.tx_power_w * s.gain[s.l.pair(e, i, j)];
+      t = link_terms(p, s, e, j, x.near[j] + 1, max_of(x.crowd_w[j] - own_w, 0.f));
     }
-    const int a = m + 1;
-    action_mask[row * a] = mo ? 0 : 1;
-    for (int k = 1; k < a; ++k) action_mask[row * a + k] = 1;
-    active[row] = 1;
+    const OffloadDelay d = offload_delay(p, s, e, i, j, t, p.decision_llm_ratio * s.slm_s[u]);
+    os[kSCrowdDelay] = min_of((d.uplink_s + d.compute_s) * 20.f, 10.f);
   }
+  const int a = m + 1;
+  action_mask[row * a] = mo ? 0 : 1;
+  for (int k = 1; k < a; ++k) action_mask[row * a + k] = 1;
+  active[row] = 1;
+}
+
+// Writes env e's observation into obs + e N F, and its mask and active
+// flags. The "crowd" load puts every user at its strongest server (what
+// edge-all would roughly produce) and gives each user a congestion estimate
+// per server: counted and summed per server by team reductions first.
+template <class Team>
+MECRL_HD void observe_env(const Team& team, const UncertaintyParams& p, const UncertaintyState& s,
+                          const UncertaintyScratch& x, int e, float* obs, uint8_t* action_mask, uint8_t* active) {
+  const int n = p.num_users, m = p.num_servers, f = num_features(m);
+  team.histogram([&](int i) { return x.own[i] = strongest_server(p, s, e, i); }, m, x.near);
+  team.histogram([&](int i) { return must_offload(p, s.alpha[s.l.user(e, i)]) ? x.own[i] : -1; }, m, x.near_must);
+  int must_count = 0;  // every user has a strongest server
+  for (int j = 0; j < m; ++j) must_count += x.near_must[j];
+  for (int jj = 0; jj < m; ++jj) {  // every user heard at full power where it does not belong
+    const float w = team.sum_users([&](int k) { return x.own[k] != jj ? p.tx_power_w * s.gain[s.l.pair(e, k, jj)] : 0.f; });
+    team.single([&] { x.crowd_w[jj] = w; });
+  }
+  team.sync();
+  // n_j sharers (the user counted among them), crowd interference
+  team.for_lanes(m, [&](int j) { x.crowd_terms[j] = link_terms(p, s, e, j, max_of(x.near[j], 1), x.crowd_w[j]); });
+  team.sync();
+  const float must_frac = static_cast<float>(must_count) * (1.f / static_cast<float>(n));
+  float* dst = obs + static_cast<size_t>(e) * n * f;
+  const RowTile tile = team.rows(dst, n, f);
+  team.for_users([&](int i) { observe_user(p, s, x, must_frac, e, i, tile.row(i), action_mask, active); });
+  team.store_rows(tile, dst, n, f);
 }
 
 }  // namespace mecrl::uncertainty

@@ -4,6 +4,7 @@
 #pragma once
 
 #include "core/hdmath.h"
+#include "core/team.h"
 #include "envs/uncertainty/state.h"
 
 namespace mecrl::uncertainty {
@@ -54,15 +55,22 @@ MECRL_HD void join_server(const UncertaintyParams& p, const UncertaintyState& s,
   }
 }
 
-// act: this env's row [N] of actions, 0 = local, j + 1 = server j (clamped).
-MECRL_HD ServerLoad load_of(const UncertaintyParams& p, const UncertaintyState& s, int e, const int32_t* act) {
-  ServerLoad v;
-  clear_load(p, v);
-  for (int k = 0; k < p.num_users; ++k) {
-    const int a = clamp_to(act[k], 0, p.num_servers);
-    if (a > 0) join_server(p, s, e, k, a - 1, v);
+// The load of env e's decisions act [N] (0 = local, j + 1 = server j,
+// clamped), into v (team scratch), by team reductions (core/team.h): users
+// per server counted, interference per server summed in the fixed tree.
+template <class Team>
+MECRL_HD void load_of(const Team& team, const UncertaintyParams& p, const UncertaintyState& s, int e,
+                      const int32_t* act, ServerLoad& v) {
+  const int m = p.num_servers;
+  team.histogram([&](int k) { return clamp_to(act[k], 0, m) - 1; }, m, v.n);
+  for (int jj = 0; jj < m; ++jj) {
+    const float w = team.sum_users([&](int k) {
+      const int a = clamp_to(act[k], 0, m);
+      return a > 0 && a - 1 != jj ? p.tx_power_w * s.gain[s.l.pair(e, k, jj)] : 0.f;
+    });
+    team.single([&] { v.interference_w[jj] = w; });
   }
-  return v;
+  team.sync();
 }
 
 // What a user sees at server j when j has `sharers` users (itself included)

@@ -60,19 +60,23 @@ MECRL_HD void draw_channels(const UncertaintyParams& p, const UncertaintyState& 
 }
 
 // Draws a fresh snapshot in env e and writes its observation, mask and
-// active flags.
-MECRL_HD void reset_env(const UncertaintyParams& p, const UncertaintyState& s, const StepBuffers& out, int e) {
+// active flags: a lane per user, a lane per server.
+template <class Team>
+MECRL_HD void reset_env(const Team& team, const UncertaintyParams& p, const UncertaintyState& s,
+                        const UncertaintyScratch& x, const StepBuffers& out, int e) {
   const uint32_t snap = s.drawn[e];
-  s.drawn[e] = snap + 1u;
-  for (int i = 0; i < p.num_users; ++i) {
+  team.sync();  // every lane has read `drawn` before lane 0 moves it on
+  team.single([&] { s.drawn[e] = snap + 1u; });
+  team.for_users([&](int i) {
     draw_user(p, s, e, i, snap);
     draw_channels(p, s, e, i, snap);
-  }
-  for (int j = 0; j < p.num_servers; ++j) {
+  });
+  team.for_lanes(p.num_servers, [&](int j) {
     Rng r(p.seed, static_cast<uint32_t>(e), snap, kStreamServer, static_cast<uint32_t>(j));
     s.server_flops[s.l.server(e, j)] = p.server_flops * r.uniform(p.server_scale_min, p.server_scale_max);
-  }
-  observe_env(p, s, e, out.obs, out.action_mask, out.active);
+  });
+  team.sync();
+  observe_env(team, p, s, x, e, out.obs, out.action_mask, out.active);
 }
 
 }  // namespace mecrl::uncertainty

@@ -21,20 +21,25 @@ struct UncertaintyScenario {
     return EnvDims{num_envs, p.num_users, num_features(p.num_servers), p.num_servers + 1, kNumCosts,
                    kEpisodeInfo};
   }
-  static SoaLayout layout(const Params& p, int num_envs) {
-    return SoaLayout{num_envs, p.num_users, p.num_servers, false};
+  static SoaLayout layout(const Params& p, int num_envs) { return SoaLayout{num_envs, p.num_users, p.num_servers}; }
+  // A lane per user; the observation [N, F] goes through rows().
+  static TeamConfig team_config(const Params& p) {
+    return TeamConfig{p.num_users, scratch_bytes<UncertaintyScratch>(p.num_users, p.num_servers), p.num_users,
+                      num_features(p.num_servers)};
   }
   template <class Arena>
   static void visit_events(Events& ev, Arena& a, const Params& p, int num_envs) {
     ev.visit(a, num_envs, p.num_users);
   }
 
-  MECRL_HD static void reset(const Params& p, const State& s, const StepBuffers& out, int e) {
-    reset_env(p, s, out, e);
+  template <class Team>
+  MECRL_HD static void reset(const Team& team, const Params& p, const State& s, const StepBuffers& out, int e) {
+    reset_env(team, p, s, carve_scratch<UncertaintyScratch>(team, p.num_users, p.num_servers), out, e);
   }
-  MECRL_HD static void step(const Params& p, const State& s, const int32_t* actions, const StepBuffers& out,
-                            const Events& ev, int e) {
-    step_env(p, s, actions, out, ev, e);
+  template <class Team>
+  MECRL_HD static void step(const Team& team, const Params& p, const State& s, const int32_t* actions,
+                            const StepBuffers& out, const Events& ev, int e) {
+    step_env(team, p, s, actions, out, ev, e);
   }
   MECRL_HD static void act(int policy, const Params& p, const State& s, int e, int32_t* actions) {
     baseline_actions(static_cast<Baseline>(policy), p, s, e, actions);

@@ -27,60 +27,81 @@ MECRL_HD UserOutcome user_outcome(const UncertaintyParams& p, const UncertaintyS
   return UserOutcome{d.uplink_s + d.compute_s, d.uplink_s, d.compute_s, true, s.llm_correct[u] != 0};
 }
 
-// actions: [E, N] int32, env-major; 0 = local, j + 1 = server j (clamped to
-// [0, M]). The action mask is advisory, as in gymnasium: a masked action is
-// applied as given (and shows in the accuracy and in `mask_violations`).
-MECRL_HD void step_env(const UncertaintyParams& p, const UncertaintyState& s, const int32_t* actions,
-                       const StepBuffers& out, const UncertaintyEvents& ev, int e) {
-  const int n = p.num_users;
-  const int32_t* act = actions + static_cast<size_t>(e) * n;
-  const ServerLoad v = load_of(p, s, e, act);
-  float delay_sum = 0.f, capped_sum = 0.f, uplink_sum = 0.f, compute_sum = 0.f, correct = 0.f, offloaded = 0.f;
-  for (int i = 0; i < n; ++i) {
-    const UserOutcome o = user_outcome(p, s, e, i, act[i], v);
-    const size_t row = static_cast<size_t>(e) * n + i;
-    const float capped_s = min_of(o.delay_s, p.reward_delay_cap_s);
-    delay_sum += o.delay_s;
-    capped_sum += capped_s;
-    uplink_sum += o.uplink_s;
-    compute_sum += o.compute_s;
-    correct += o.correct ? 1.f : 0.f;
-    offloaded += o.offloaded ? 1.f : 0.f;
-    out.reward_user[row] = -1e3f * capped_s;
-    out.costs_user[row * kNumCosts + kCostAccuracy] = p.accuracy_target - (o.correct ? 1.f : 0.f);
-    if (ev.delay_s) {
-      ev.delay_s[row] = o.delay_s;
-      ev.uplink_s[row] = o.uplink_s;
-      ev.compute_s[row] = o.compute_s;
-      ev.offloaded[row] = o.offloaded ? 1 : 0;
-      ev.correct[row] = o.correct ? 1 : 0;
-      ev.mandatory[row] = must_offload(p, s.alpha[s.l.user(e, i)]) ? 1 : 0;
-    }
+// Sums over users that the step reports (team sum, fixed tree).
+enum StepSum : int { kSumDelay, kSumCapped, kSumUplink, kSumCompute, kSumCorrect, kSumOffloaded, kStepSums };
+
+// User i's outcome into its row of the step buffers and the events; returns
+// its terms of the step's sums.
+MECRL_HD Sums<float, kStepSums> record_outcome(const UncertaintyParams& p, const UncertaintyState& s,
+                                               const StepBuffers& out, const UncertaintyEvents& ev,
+                                               const ServerLoad& v, const int32_t* act, int e, int i) {
+  const UserOutcome o = user_outcome(p, s, e, i, act[i], v);
+  const size_t row = static_cast<size_t>(e) * p.num_users + i;
+  const float capped_s = min_of(o.delay_s, p.reward_delay_cap_s);
+  out.reward_user[row] = -1e3f * capped_s;
+  out.costs_user[row * kNumCosts + kCostAccuracy] = p.accuracy_target - (o.correct ? 1.f : 0.f);
+  if (ev.delay_s) {
+    ev.delay_s[row] = o.delay_s;
+    ev.uplink_s[row] = o.uplink_s;
+    ev.compute_s[row] = o.compute_s;
+    ev.offloaded[row] = o.offloaded ? 1 : 0;
+    ev.correct[row] = o.correct ? 1 : 0;
+    ev.mandatory[row] = must_offload(p, s.alpha[s.l.user(e, i)]) ? 1 : 0;
   }
-  const float inv_n = 1.f / static_cast<float>(n);
-  const float reward = -1e3f * capped_sum * inv_n;
-  const float accuracy = correct * inv_n;
+  Sums<float, kStepSums> r;
+  r[kSumDelay] = o.delay_s;
+  r[kSumCapped] = capped_s;
+  r[kSumUplink] = o.uplink_s;
+  r[kSumCompute] = o.compute_s;
+  r[kSumCorrect] = o.correct ? 1.f : 0.f;
+  r[kSumOffloaded] = o.offloaded ? 1.f : 0.f;
+  return r;
+}
+
+// Lane 0: the snapshot's reward, cost and episode statistics.
+MECRL_HD void finish_snapshot(const UncertaintyParams& p, const StepBuffers& out, int e,
+                              const Sums<float, kStepSums>& sum) {
+  const float inv_n = 1.f / static_cast<float>(p.num_users);
+  const float reward = -1e3f * sum[kSumCapped] * inv_n;
+  const float accuracy = sum[kSumCorrect] * inv_n;
   out.reward[e] = reward;
   out.costs[static_cast<size_t>(e) * kNumCosts + kCostAccuracy] = p.accuracy_target - accuracy;
-  out.decisions[e] = n;
+  out.decisions[e] = p.num_users;
   out.terminated[e] = 1;
   out.truncated[e] = 0;
   out.ep_return[e] = reward;
   out.ep_length[e] = 1;
   out.ep_costs[static_cast<size_t>(e) * kNumCosts + kCostAccuracy] = p.accuracy_target - accuracy;
   float* info = out.ep_info + static_cast<size_t>(e) * kEpisodeInfo;
-  info[0] = 1e3f * delay_sum * inv_n;
+  info[0] = 1e3f * sum[kSumDelay] * inv_n;
   info[1] = accuracy;
-  info[2] = offloaded * inv_n;
-  info[3] = 1e3f * uplink_sum * inv_n;
-  info[4] = 1e3f * compute_sum * inv_n;
+  info[2] = sum[kSumOffloaded] * inv_n;
+  info[3] = 1e3f * sum[kSumUplink] * inv_n;
+  info[4] = 1e3f * sum[kSumCompute] * inv_n;
+}
+
+// actions: [E, N] int32, env-major; 0 = local, j + 1 = server j (clamped to
+// [0, M]). The action mask is advisory, as in gymnasium: a masked action is
+// applied as given (and shows in the accuracy and in `mask_violations`).
+template <class Team>
+MECRL_HD void step_env(const Team& team, const UncertaintyParams& p, const UncertaintyState& s,
+                       const int32_t* actions, const StepBuffers& out, const UncertaintyEvents& ev, int e) {
+  const int n = p.num_users;
+  const int32_t* act = actions + static_cast<size_t>(e) * n;
+  const auto x = carve_scratch<UncertaintyScratch>(team, p.num_users, p.num_servers);
+  load_of(team, p, s, e, act, *x.load);
+  const Sums<float, kStepSums> sum =
+      team.sum_users([&](int i) { return record_outcome(p, s, out, ev, *x.load, act, e, i); });
+  team.single([&] { finish_snapshot(p, out, e, sum); });
 
   // The observation does not change within a snapshot: the finished one's is
-  // still in obs. Keep it, then draw the next snapshot.
-  const size_t f = static_cast<size_t>(num_features(p.num_servers));
-  const size_t base = static_cast<size_t>(e) * n * f;
-  for (size_t k = 0; k < static_cast<size_t>(n) * f; ++k) out.final_obs[base + k] = out.obs[base + k];
-  reset_env(p, s, out, e);
+  // still in obs. Keep it (consecutive lanes copy consecutive floats), then
+  // draw the next snapshot.
+  const int nf = n * num_features(p.num_servers);
+  const size_t base = static_cast<size_t>(e) * nf;
+  team.for_lanes(nf, [&](int k) { out.final_obs[base + k] = out.obs[base + k]; });
+  team.sync();
+  reset_env(team, p, s, x, out, e);
 }
 
 }  // namespace mecrl::uncertainty

@@ -2,7 +2,8 @@
 // test): both backends start from the same seed, the GPU's own baseline
 // decisions must equal the CPU's, both are stepped with the CPU's actions,
 // and every step buffer (observations, masks, rewards, costs, flags,
-// episode statistics) must be byte-identical after every step.
+// episode statistics) must be byte-identical after every step; so must the
+// whole simulator state at the end (both backends use one layout).
 #pragma once
 
 #include <gtest/gtest.h>
@@ -69,6 +70,7 @@ void expect_identical_trajectories(const typename Sc::Params& p, std::unique_ptr
   }
   cuda::device_free(act_dev);
   EXPECT_EQ(mismatched, 0) << "baseline " << policy << " decided differently on the GPU";
+  EXPECT_TRUE(cpu.save_state() == gpu->save_state()) << "simulator state differs after " << steps << " steps";
 }
 
 }  // namespace mecrl::testing

@@ -38,5 +38,21 @@ TEST_F(OffloadCudaVsCpu, GoaMultiServerBitIdentical) {
 }
 TEST_F(OffloadCudaVsCpu, GreedyAtN200) { run({"env.num_users=200", "env.episode_slots=400"}, 32, 500, "greedy"); }
 
+// Team sizes of the execution model (core/team.h): N = 1 and 7 (several envs
+// per warp), 33 (two warps, one lane used in the second), 200 (7 warps),
+// 256 (a full block of 8 warps). Busy cells and short episodes, so queues,
+// batches and auto-resets all occur; the decision-timed quality charge too.
+TEST_F(OffloadCudaVsCpu, TeamSizesBitIdentical) {
+  for (int n : {1, 7, 33, 200, 256}) {
+    SCOPED_TRACE("N = " + std::to_string(n));
+    const std::string users = "env.num_users=" + std::to_string(n);
+    run({users, "env.episode_slots=60", "env.think_time_s=2"}, n < 32 ? 300 : 40, 130, "random");
+    run({users, "env.num_servers=3", "env.episode_slots=50", "env.think_time_s=2",
+         "env.constraints.quality_cost_timing=decision"},
+        n < 32 ? 200 : 20, 110, "greedy");
+    if (::testing::Test::HasFatalFailure()) return;
+  }
+}
+
 }  // namespace
 }  // namespace mecrl

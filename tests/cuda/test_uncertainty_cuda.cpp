@@ -33,6 +33,16 @@ class UncertaintyCudaVsCpu : public ::testing::Test {
 
 TEST_F(UncertaintyCudaVsCpu, GoaBitIdentical) { run({"env.num_users=120"}, 512, 4, "goa"); }
 TEST_F(UncertaintyCudaVsCpu, RandomBitIdentical) { run({"env.num_users=50"}, 512, 4, "random"); }
+// Team sizes of the execution model (core/team.h), see test_offload_cuda.cpp.
+TEST_F(UncertaintyCudaVsCpu, TeamSizesBitIdentical) {
+  for (int n : {1, 7, 33, 200, 256}) {
+    SCOPED_TRACE("N = " + std::to_string(n));
+    run({"env.num_users=" + std::to_string(n)}, n < 32 ? 500 : 64, 4, "goa");
+    run({"env.num_users=" + std::to_string(n), "env.num_servers=3"}, 64, 3, "random");
+    if (::testing::Test::HasFatalFailure()) return;
+  }
+}
+
 TEST_F(UncertaintyCudaVsCpu, DminAndEdgeBitIdentical) {
   run({"env.num_users=80", "env.tau=1"}, 256, 3, "dmin");
   run({"env.num_users=80"}, 256, 3, "edge");

@@ -79,7 +79,7 @@ TEST(UncertaintyPhysics, SinrBandwidthAndComputeSharing) {
 
   // The load and the SINR the physics sees.
   const int32_t actions[3] = {1, 1, 2};
-  const ServerLoad v = load_of(p, h.s(), 0, actions);
+  const ServerLoad v = testing::step_load(p, h.s(), 0, actions);
   EXPECT_EQ(v.n[0], 2);
   EXPECT_EQ(v.n[1], 1);
   EXPECT_NEAR(v.interference_w[0] / i0, 1.0, 1e-6);
@@ -160,7 +160,7 @@ TEST(UncertaintyPhysics, DecisionDelayUsesNewcomerViewAndEightSlm) {
   h.server(1, static_cast<float>(t.ces[1]));
   // Current decisions: user 1 at server 0, user 2 at server 1; user 0 joins server 0.
   const int32_t current[3] = {0, 1, 2};
-  const ServerLoad v = load_of(p, h.s(), 0, current);
+  const ServerLoad v = testing::step_load(p, h.s(), 0, current);
   const JoinView w = join_view(p, h.s(), 0, v);
   const double i0 = 0.2 * t.g[2][0];
   const double up = t.bits[0] / (100e6 / 2 * std::log2(1 + ref_sinr(t, 0, 0, i0)));

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "core/config.h"
+#include "core/serial_team.h"
 #include "envs/cpu_exec.h"
 #include "envs/scenario_env.h"
 #include "envs/uncertainty/params_config.h"
@@ -52,5 +53,13 @@ struct HandSnapshot {
   }
   CpuEnv env;
 };
+
+// The load the step computes from decisions act [N] (load_of run by a CPU team).
+inline ServerLoad step_load(const UncertaintyParams& p, const UncertaintyState& s, int e, const int32_t* act) {
+  SerialTeamMemory memory;
+  ServerLoad v;
+  load_of(memory.team(TeamConfig{p.num_users, 0, 0, 0}), p, s, e, act, v);
+  return v;
+}
 
 }  // namespace mecrl::uncertainty::testing
