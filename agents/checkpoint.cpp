@@ -1,11 +1,14 @@
 #include "agents/checkpoint.h"
 
 #include <fmt/format.h>
-#include <unistd.h>
 
+#include <cmath>
 #include <filesystem>
 #include <sstream>
+#include <system_error>
+#include <type_traits>
 
+#include "agents/checkpoint_check.h"
 #include "core/atomic_file.h"
 #include "core/crc32c.h"
 #include "core/error.h"
@@ -32,12 +35,68 @@ torch::ScalarType scalar_type(const std::string& d) {
   if (d == "I64") return torch::kInt64;
   if (d == "I32") return torch::kInt32;
   if (d == "U8") return torch::kUInt8;
-  throw std::runtime_error("checkpoint: unsupported safetensors dtype " + d);
+  throw UsageError("tensor dtype " + d + " is not one checkpoints use (F32, F64, I64, I32, U8)");
 }
 
 void write_plain(const fs::path& p, const std::string& bytes, nlohmann::json& manifest) {
   write_file_atomic(p.string(), bytes);
   manifest[p.filename().string()] = {{"bytes", bytes.size()}, {"crc32c", crc32c(bytes)}};
+}
+
+// The first line of a LibTorch error (the rest is its C++ stack trace).
+std::string first_line(const std::exception& e) {
+  const std::string what = e.what();
+  return what.substr(0, what.find('\n'));
+}
+
+// Removes a temporary directory unless it was published (released).
+struct TempDirGuard {
+  std::string path;
+  ~TempDirGuard() {
+    std::error_code ec;
+    if (!path.empty()) fs::remove_all(path, ec);
+  }
+};
+
+// The optimiser's state of parameter p. LibTorch 1.13 keys it by the text
+// of the parameter's TensorImpl address, 2.x by the address itself.
+template <class StateMap>
+auto find_state(StateMap& state, const torch::Tensor& p) {
+  using Key = typename std::decay_t<StateMap>::key_type;
+  if constexpr (std::is_same_v<Key, std::string>) {
+    std::ostringstream os;  // as c10::guts::to_string writes it
+    os << p.unsafeGetTensorImpl();
+    return state.find(os.str());
+  } else {
+    return state.find(p.unsafeGetTensorImpl());
+  }
+}
+
+// Every value of a LibTorch archive is finite and every count non-negative
+// (an optimiser state of NaN would train on NaN from the first step).
+// Messages name the value's own key ("exp_avg"): the keys above it hold
+// parameter addresses in LibTorch 1.13.
+void check_archive(torch::serialize::InputArchive& archive, const std::string& origin) {
+  for (const std::string& name : archive.keys()) {
+    torch::Tensor t;
+    c10::IValue v;
+    torch::serialize::InputArchive sub;
+    if (archive.try_read(name, t)) {
+      if (t.is_floating_point() && !torch::isfinite(t).all().item<bool>()) {
+        throw UsageError(fmt::format("{}: '{}' holds non-finite values (NaN or inf)", origin, name));
+      }
+      if (!t.is_floating_point() && t.numel() == 1 && t.item<int64_t>() < 0) {
+        throw UsageError(fmt::format("{}: '{}' = {} is negative", origin, name, t.item<int64_t>()));
+      }
+    } else if (archive.try_read(name, sub)) {
+      check_archive(sub, origin);
+    } else if (archive.try_read(name, v)) {
+      if (v.isDouble() && !std::isfinite(v.toDouble())) {
+        throw UsageError(fmt::format("{}: '{}' = {} is not finite", origin, name, v.toDouble()));
+      }
+      if (v.isInt() && v.toInt() < 0) throw UsageError(fmt::format("{}: '{}' = {} is negative", origin, name, v.toInt()));
+    }
+  }
 }
 
 }  // namespace
@@ -69,11 +128,16 @@ void load_module_tensors(torch::nn::Module& m, const std::map<std::string, Tenso
   auto load = [&](const std::string& name, torch::Tensor& dst) {
     const auto it = in.find(prefix + name);
     if (it == in.end()) throw UsageError(fmt::format("{}: tensor '{}{}' is missing", origin, prefix, name));
-    const auto src = from_blob_copy(it->second);
-    if (src.sizes() != dst.sizes()) {
+    if (it->second.shape != std::vector<int64_t>(dst.sizes().begin(), dst.sizes().end())) {
       throw UsageError(fmt::format("{}: tensor '{}{}' has shape {} but the model expects {} (trained with another "
                                    "scenario or network config?)",
-                                   origin, prefix, name, fmt::join(src.sizes(), "x"), fmt::join(dst.sizes(), "x")));
+                                   origin, prefix, name, fmt::join(it->second.shape, "x"), fmt::join(dst.sizes(), "x")));
+    }
+    torch::Tensor src;
+    try {
+      src = from_blob_copy(it->second);
+    } catch (const UsageError& e) {
+      throw UsageError(fmt::format("{}: tensor '{}{}': {}", origin, prefix, name, e.what()));
     }
     dst.copy_(src.to(dst.dtype()));
   };
@@ -89,11 +153,38 @@ std::string serialize_optimizer(torch::optim::Optimizer& opt) {
   return os.str();
 }
 
-void deserialize_optimizer(torch::optim::Optimizer& opt, const std::string& bytes) {
-  torch::serialize::InputArchive archive;
-  std::istringstream is(bytes);
-  archive.load_from(is);
-  opt.load(archive);
+void deserialize_optimizer(torch::optim::Optimizer& opt, const ArchiveBytes& archive) {
+  const std::string origin = archive.origin.empty() ? "optimizer state" : archive.origin;
+  try {
+    torch::serialize::InputArchive in;
+    std::istringstream is(archive.bytes);
+    in.load_from(is);
+    opt.load(in);
+  } catch (const std::exception& e) {  // c10::Error, or the TorchScript reader's runtime_error
+    throw UsageError(fmt::format("{}: does not fit this optimiser ({})", origin, first_line(e)));
+  }
+  // LibTorch restores what the archive says; make sure it fits the model.
+  for (const auto& group : opt.param_groups()) {
+    if (const auto* adam = dynamic_cast<const torch::optim::AdamOptions*>(&group.options())) {
+      const auto [b1, b2] = adam->betas();
+      if (!(adam->lr() >= 0) || !std::isfinite(adam->lr()) || !(adam->eps() > 0) || !std::isfinite(adam->eps()) ||
+          !(b1 >= 0 && b1 < 1) || !(b2 >= 0 && b2 < 1)) {
+        throw UsageError(fmt::format("{}: Adam options out of range (lr {}, eps {}, betas {}, {})", origin,
+                                     adam->lr(), adam->eps(), b1, b2));
+      }
+    }
+    for (const auto& p : group.params()) {
+      const auto it = find_state(opt.state(), p);
+      if (it == opt.state().end()) continue;  // no step taken for it yet
+      if (const auto* s = dynamic_cast<const torch::optim::AdamParamState*>(it->second.get())) {
+        const bool fits = s->exp_avg().sizes() == p.sizes() && s->exp_avg_sq().sizes() == p.sizes();
+        if (!fits || s->step() < 0) {
+          throw UsageError(fmt::format("{}: Adam state of shape {} (step {}) for a parameter of shape {}", origin,
+                                       fmt::join(s->exp_avg().sizes(), "x"), s->step(), fmt::join(p.sizes(), "x")));
+        }
+      }
+    }
+  }
 }
 
 nlohmann::json spec_to_json(const PolicySpec& s) {
@@ -102,82 +193,156 @@ nlohmann::json spec_to_json(const PolicySpec& s) {
 }
 
 PolicySpec spec_from_json(const nlohmann::json& j, const std::string& origin) {
-  try {
-    PolicySpec s;
-    s.features = j.at("features").get<int64_t>();
-    s.actions = j.at("actions").get<int64_t>();
-    s.users = j.at("users").get<int64_t>();
-    s.value_heads = j.at("value_heads").get<int64_t>();
-    s.hidden = j.at("hidden").get<int64_t>();
-    s.critic = j.at("critic").get<std::string>();
-    s.norm_obs = j.at("norm_obs").get<bool>();
-    return s;
-  } catch (const nlohmann::json::exception& e) {
-    throw UsageError(fmt::format("{}: policy_spec is incomplete ({})", origin, e.what()));
+  PolicySpec s;
+  auto integer = [&](const char* key, int64_t lo, int64_t hi) {
+    if (!j.contains(key) || !j.at(key).is_number_integer()) {
+      throw UsageError(fmt::format("{}: policy_spec.{} is missing or not an integer", origin, key));
+    }
+    const int64_t v = j.at(key).is_number_unsigned() && j.at(key).get<uint64_t>() > static_cast<uint64_t>(hi)
+                          ? hi + 1
+                          : j.at(key).get<int64_t>();
+    if (v < lo || v > hi) {
+      throw UsageError(fmt::format("{}: policy_spec.{} = {} is outside [{}, {}]", origin, key, j.at(key).dump(), lo, hi));
+    }
+    return v;
+  };
+  // The ranges of what a config can ask for (ppo.hidden, the scenarios' sizes).
+  s.features = integer("features", 1, 1 << 16);
+  s.actions = integer("actions", 1, 1 << 16);
+  s.users = integer("users", 1, 1 << 20);
+  s.value_heads = integer("value_heads", 1, 1 << 10);
+  s.hidden = integer("hidden", 4, 4096);
+  if (!j.contains("critic") || !j.at("critic").is_string() ||
+      (j.at("critic") != "user" && j.at("critic") != "cell")) {
+    throw UsageError(fmt::format("{}: policy_spec.critic must be \"user\" or \"cell\"", origin));
   }
+  s.critic = j.at("critic").get<std::string>();
+  if (!j.contains("norm_obs") || !j.at("norm_obs").is_boolean()) {
+    throw UsageError(fmt::format("{}: policy_spec.norm_obs is missing or not true/false", origin));
+  }
+  s.norm_obs = j.at("norm_obs").get<bool>();
+  return s;
 }
 
 void save_checkpoint(const std::string& dir, const CheckpointData& data) {
+  // A diverged run must not replace the last good checkpoint with NaNs.
+  for (const auto* tensors : {&data.model, &data.extra}) {
+    if (const auto [name, bad] = first_non_finite(*tensors); bad > 0) {
+      throw UsageError(fmt::format("{}: not saved: tensor '{}' holds {} non-finite values (NaN or inf): training "
+                                   "diverged (lower the learning rate?); the previous checkpoint stays",
+                                   dir, name, bad));
+    }
+  }
   const fs::path final_dir(dir);
   fs::create_directories(final_dir.parent_path());
-  const fs::path tmp = final_dir.parent_path() / fmt::format(".tmp-{}-{}", final_dir.filename().string(), getpid());
-  fs::remove_all(tmp);
-  fs::create_directories(tmp);
+  remove_stale_temporaries(final_dir.string());  // interrupted saves, whatever their pid
+  TempDirGuard tmp{make_temp_dir_beside(final_dir.string())};
+  const fs::path t(tmp.path);
   nlohmann::json manifest;
-  write_plain(tmp / "model.safetensors", encode_safetensors(data.model, {}), manifest);
-  if (!data.extra.empty()) write_plain(tmp / "extra.safetensors", encode_safetensors(data.extra, {}), manifest);
-  for (const auto& [name, bytes] : data.optimizers) write_plain(tmp / (name + ".pt"), bytes, manifest);
-  if (!data.env_state.empty()) write_plain(tmp / "env_state.bin", data.env_state, manifest);
+  write_plain(t / "model.safetensors", encode_safetensors(data.model, {}), manifest);
+  if (!data.extra.empty()) write_plain(t / "extra.safetensors", encode_safetensors(data.extra, {}), manifest);
+  for (const auto& [name, archive] : data.optimizers) write_plain(t / (name + ".pt"), archive.bytes, manifest);
+  if (!data.env_state.empty()) write_plain(t / "env_state.bin", data.env_state, manifest);
   nlohmann::json trainer = data.trainer;
   trainer["files"] = manifest;
   trainer["format"] = "mecrl-checkpoint-1";
-  write_file_atomic((tmp / "trainer.json").string(), trainer.dump(2));
-  publish_dir_atomic(tmp.string(), final_dir.string());
+  write_file_atomic((t / "trainer.json").string(), trainer.dump(2));
+  publish_dir_atomic(tmp.path, final_dir.string());
+  tmp.path.clear();  // published (the previous version, swapped in, was removed by publish_dir_atomic)
 }
 
 CheckpointData load_checkpoint(const std::string& dir) {
   const fs::path d(dir);
-  if (!fs::is_directory(d)) throw UsageError(fmt::format("{}: not a checkpoint directory", dir));
-  if (!fs::exists(d / "trainer.json")) {
+  std::error_code ec;
+  if (!fs::is_directory(d, ec)) {
+    throw UsageError(fmt::format("{}: not a checkpoint directory{}", dir, ec ? " (" + ec.message() + ")" : ""));
+  }
+  if (!fs::is_regular_file(d / "trainer.json", ec)) {
     throw UsageError(fmt::format("{}: no trainer.json (not a checkpoint, or an interrupted write)", dir));
   }
   CheckpointData data;
+  const std::string meta = (d / "trainer.json").string();
   try {
-    data.trainer = nlohmann::json::parse(read_file((d / "trainer.json").string()));
+    data.trainer = nlohmann::json::parse(read_file(meta));
   } catch (const nlohmann::json::exception& e) {
-    throw UsageError(fmt::format("{}/trainer.json: corrupt checkpoint metadata ({})", dir, e.what()));
+    throw UsageError(fmt::format("{}: corrupt checkpoint metadata ({})", meta, e.what()));
   }
-  if (!data.trainer.is_object() || data.trainer.value("format", "") != "mecrl-checkpoint-1" ||
-      !data.trainer.contains("files")) {
-    throw UsageError(fmt::format("{}/trainer.json: not a mecrl checkpoint (format tag or manifest missing)", dir));
+  if (!data.trainer.is_object() || !data.trainer.contains("format") || data.trainer["format"] != "mecrl-checkpoint-1" ||
+      !data.trainer.contains("files") || !data.trainer["files"].is_object()) {
+    throw UsageError(fmt::format("{}: not a mecrl checkpoint (format tag or manifest missing)", meta));
   }
   std::map<std::string, std::string> files;
   for (const auto& [name, info] : data.trainer["files"].items()) {
+    // Only the plain files a checkpoint has, inside its directory: a name
+    // like "../../x" or a symbolic link would read (or, resumed, trust) a
+    // file elsewhere.
+    if (!is_checkpoint_file_name(name)) {
+      throw UsageError(fmt::format("{}: manifest entry \"{}\" is not a checkpoint file (model.safetensors, "
+                                   "extra.safetensors, env_state.bin, <name>.pt)",
+                                   meta, name));
+    }
+    if (!info.is_object()) throw UsageError(fmt::format("{}: manifest entry \"{}\" is not an object", meta, name));
+    for (const char* field : {"bytes", "crc32c"}) {
+      const bool ok = info.contains(field) && info[field].is_number_unsigned() &&
+                      (std::string(field) == "bytes" || info[field].get<uint64_t>() <= 0xffffffffu);
+      if (!ok) {
+        throw UsageError(fmt::format("{}: manifest entry \"{}\": \"{}\" = {} is not a{} unsigned integer", meta, name,
+                                     field, info.contains(field) ? info[field].dump() : "(missing)",
+                                     std::string(field) == "crc32c" ? " 32-bit" : "n"));
+      }
+    }
     const fs::path p = d / name;
-    if (!fs::exists(p)) throw UsageError(fmt::format("{}: file {} listed in trainer.json is missing", dir, name));
+    const fs::file_status st = fs::symlink_status(p, ec);
+    if (!fs::exists(st)) throw UsageError(fmt::format("{}: file {} listed in trainer.json is missing", dir, name));
+    if (!fs::is_regular_file(st)) {
+      throw UsageError(fmt::format("{}/{}: not a regular file (a checkpoint holds its own files, no links)", dir, name));
+    }
+    const uint64_t want = info["bytes"].get<uint64_t>();
+    const uintmax_t have = fs::file_size(p, ec);
+    if (ec || have != want) {  // before reading: a forged size must not make us read gigabytes
+      throw UsageError(fmt::format("{}/{}: {} bytes, expected {} (truncated checkpoint)", dir, name, have, want));
+    }
     std::string bytes = read_file(p.string());
-    const size_t want = info.value("bytes", size_t{0});
     if (bytes.size() != want) {
       throw UsageError(fmt::format("{}/{}: {} bytes, expected {} (truncated checkpoint)", dir, name, bytes.size(), want));
     }
-    if (crc32c(bytes) != info.value("crc32c", 0u)) {
+    if (crc32c(bytes) != info["crc32c"].get<uint32_t>()) {
       throw UsageError(fmt::format("{}/{}: CRC32C mismatch (corrupt checkpoint)", dir, name));
     }
     files[name] = std::move(bytes);
   }
+  check_trainer_json(data.trainer, meta);
+  spec_from_json(data.trainer["policy_spec"], meta);
   auto decode = [&](const std::string& name) {
+    const std::string origin = (d / name).string();
+    std::map<std::string, TensorBlob> tensors;
     try {
-      return decode_safetensors(files.at(name), (d / name).string()).tensors;
+      tensors = decode_safetensors(files.at(name), origin).tensors;
     } catch (const std::exception& e) {
       throw UsageError(e.what());
     }
+    check_tensors(tensors, origin);
+    return tensors;
   };
   if (!files.count("model.safetensors")) throw UsageError(fmt::format("{}: model.safetensors missing", dir));
   data.model = decode("model.safetensors");
   if (files.count("extra.safetensors")) data.extra = decode("extra.safetensors");
+  check_trainer_tensors(data.extra, data.trainer["num_envs"].get<int64_t>(), (d / "extra.safetensors").string());
   if (files.count("env_state.bin")) data.env_state = files["env_state.bin"];
-  for (const auto& [name, bytes] : files) {
-    if (name.size() > 3 && name.substr(name.size() - 3) == ".pt") data.optimizers[name.substr(0, name.size() - 3)] = bytes;
+  for (auto& [name, bytes] : files) {
+    if (name.size() <= 3 || name.compare(name.size() - 3, 3, ".pt") != 0) continue;
+    const std::string origin = (d / name).string();
+    try {
+      torch::serialize::InputArchive archive;
+      std::istringstream is(bytes);
+      archive.load_from(is);
+      check_archive(archive, origin);
+    } catch (const UsageError&) {
+      throw;
+    } catch (const std::exception& e) {  // c10::Error, or the TorchScript reader's runtime_error
+      throw UsageError(fmt::format("{}: not a LibTorch optimiser archive ({})", origin, first_line(e)));
+    }
+    data.optimizers[name.substr(0, name.size() - 3)] = ArchiveBytes(std::move(bytes), origin);
   }
   return data;
 }
