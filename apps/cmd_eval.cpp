@@ -8,13 +8,10 @@
 #include "apps/commands.h"
 #include "apps/env_factory.h"
 #include "apps/scenario_config.h"
+#include "apps/settings.h"
 #include "core/error.h"
 #include "envs/episode_returns.h"
-#include "envs/offload/evaluate.h"
-#include "envs/offload/params_config.h"
 #include "envs/offload/scenario.h"
-#include "envs/uncertainty/evaluate.h"
-#include "envs/uncertainty/params_config.h"
 #include "envs/uncertainty/scenario.h"
 
 namespace mecrl::app {
@@ -24,7 +21,12 @@ ActFn resolve_policy(const std::string& policy, const std::vector<std::string>& 
   if (std::find(baselines.begin(), baselines.end(), policy) != baselines.end()) {
     return [policy](VecEnv& env, int32_t* a) { env.act_baseline(policy, a); };
   }
-  if (std::filesystem::exists(policy)) return agents::load_policy(policy, deterministic);
+  // symlink_status: a dangling or looping link is still the checkpoint the
+  // user named (load_policy says what is wrong with it).
+  std::error_code ec;
+  if (std::filesystem::exists(std::filesystem::symlink_status(policy, ec))) {
+    return agents::load_policy(policy, deterministic);
+  }
   std::string list;
   for (const auto& n : baselines) list += (list.empty() ? "" : ", ") + n;
   throw UsageError(origin + " '" + policy + "' is not a baseline (" + list + ") nor a checkpoint directory");
@@ -40,54 +42,27 @@ void print(const Report& rep, bool json) {
   }
 }
 
-void allow_training_keys(ConfigReader& r) {
-  for (const char* p : {"train.", "ppo.", "wm.", "lagrangian.", "resume"}) r.allow_prefix(p);
-}
-
-bool read_deterministic(ConfigReader& r) {
-  bool deterministic = true;
-  r.get("eval.deterministic", deterministic,
-        "trained policies: most likely action (true) or sampled from the policy (false)");
-  return deterministic;
-}
-
 }  // namespace
 
 int run_eval(const EvalArgs& args) {
-  const Config cfg = load_config(args.config, args.overrides);
-  ConfigReader r(cfg);
-  const std::string scenario = read_scenario(r);
-  if (scenario == "uncertainty") {
-    const uncertainty::UncertaintyParams params = uncertainty::read_uncertainty_params(r);
-    uncertainty::EvalSettings settings = uncertainty::read_eval_settings(r);
-    const bool deterministic = read_deterministic(r);
-    allow_training_keys(r);
-    r.finish();
-    if (args.episodes > 0) settings.episodes = args.episodes;
+  Config cfg = load_config(args.config, args.overrides);
+  // --episodes is eval.episodes given on the command line: same range check.
+  if (!args.episodes.empty()) cfg.set("eval.episodes", args.episodes, "--episodes " + args.episodes);
+  const Settings s = read_settings(cfg);
+  const EnvFactory& f = s.env;
+  const EvalProtocol& e = s.eval;
+  if (f.scenario == "uncertainty") {
     const ActFn act = resolve_policy(args.policy, uncertainty::UncertaintyScenario::baseline_names(), "--policy",
-                                     deterministic);
-    print(uncertainty::evaluate_uncertainty(params, settings, args.policy, act), args.json);
-  } else if (scenario == "offload") {
-    const offload::OffloadParams params = offload::read_offload_params(r);
-    offload::EvalSettings settings = offload::read_eval_settings(r);
-    const bool deterministic = read_deterministic(r);
-    allow_training_keys(r);
-    r.finish();
-    if (args.episodes > 0) settings.episodes = args.episodes;
+                                     e.deterministic);
+    print(uncertainty::evaluate_uncertainty(f.uncertainty, e.uncertainty, args.policy, act), args.json);
+  } else if (f.scenario == "offload") {
     const ActFn act =
-        resolve_policy(args.policy, offload::OffloadScenario::baseline_names(), "--policy", deterministic);
-    print(offload::evaluate(params, settings, args.policy, act), args.json);
+        resolve_policy(args.policy, offload::OffloadScenario::baseline_names(), "--policy", e.deterministic);
+    print(offload::evaluate(f.offload, e.offload, args.policy, act), args.json);
   } else {
-    const EnvFactory f = read_env_factory_for(scenario, r);
-    int episodes = 100;
-    r.get("eval.episodes", episodes, 1, 1 << 20, "episodes to average over");
-    const bool deterministic = read_deterministic(r);
-    allow_training_keys(r);
-    r.finish();
-    if (args.episodes > 0) episodes = args.episodes;
-    auto env = f.make(std::min(episodes, 64), Device::Cpu, 0);
-    const ActFn act = resolve_policy(args.policy, env->baseline_names(), "--policy", deterministic);
-    print(evaluate_returns(*env, act, episodes, args.policy), args.json);
+    auto env = f.make(std::min(e.episodes, 64), Device::Cpu, 0);
+    const ActFn act = resolve_policy(args.policy, env->baseline_names(), "--policy", e.deterministic);
+    print(evaluate_returns(*env, act, e.episodes, args.policy), args.json);
   }
   return 0;
 }

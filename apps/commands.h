@@ -20,14 +20,14 @@ struct CommonArgs {
 
 struct EvalArgs : CommonArgs {
   std::string policy;
-  int episodes = -1;  // -1: eval.episodes from the config
+  std::string episodes;  // --episodes: eval.episodes given on the command line ("" = the config's)
 };
 
 struct SweepArgs : CommonArgs {
   std::vector<std::string> policies;  // --policies a,b,c
   std::vector<std::string> sets;      // --set KEY=V1,V2 (repeatable)
   std::string out;                    // --out FILE.csv
-  int episodes = -1;                  // -1: eval.episodes from the config
+  std::string episodes;               // --episodes: eval.episodes ("" = the config's)
 };
 
 int run_eval(const EvalArgs& args);

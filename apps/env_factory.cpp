@@ -22,31 +22,36 @@ Device pick_device(const std::string& wanted) {
   return (wanted == "cuda" || (wanted == "auto" && gpu)) ? Device::Cuda : Device::Cpu;
 }
 
-EnvFactory read_env_factory(ConfigReader& r) { return read_env_factory_for(read_scenario(r), r); }
-
-EnvFactory read_env_factory_for(const std::string& scenario, ConfigReader& r) {
+EnvFactory read_env_factory(ConfigReader& r) {
   EnvFactory f;
-  f.scenario = scenario;
+  f.scenario = read_scenario(r);
   if (f.scenario == "offload") {
-    const offload::OffloadParams p = offload::read_offload_params(r);
-    f.make = [p](int n, Device d, int threads) -> std::unique_ptr<VecEnv> {
-      if (d == Device::Cuda) return cuda::make_offload_env(p, n);
-      return std::make_unique<ScenarioEnv<offload::OffloadScenario, CpuExec>>(p, n, CpuExec{threads});
-    };
+    f.offload = offload::read_offload_params(r);
   } else if (f.scenario == "cartpole") {
-    const cartpole::CartPoleParams p = cartpole::read_cartpole_params(r);
-    f.make = [p](int n, Device d, int threads) -> std::unique_ptr<VecEnv> {
-      if (d == Device::Cuda) return cuda::make_cartpole_env(p, n);
-      return std::make_unique<ScenarioEnv<cartpole::CartPoleScenario, CpuExec>>(p, n, CpuExec{threads});
-    };
+    f.cartpole = cartpole::read_cartpole_params(r);
   } else {
-    const uncertainty::UncertaintyParams p = uncertainty::read_uncertainty_params(r);
-    f.make = [p](int n, Device d, int threads) -> std::unique_ptr<VecEnv> {
-      if (d == Device::Cuda) return cuda::make_uncertainty_env(p, n);
-      return std::make_unique<ScenarioEnv<uncertainty::UncertaintyScenario, CpuExec>>(p, n, CpuExec{threads});
-    };
+    f.uncertainty = uncertainty::read_uncertainty_params(r);
   }
   return f;
+}
+
+EnvDims EnvFactory::dims(int num_envs) const {
+  if (scenario == "offload") return offload::OffloadScenario::dims(offload, num_envs);
+  if (scenario == "cartpole") return cartpole::CartPoleScenario::dims(cartpole, num_envs);
+  return uncertainty::UncertaintyScenario::dims(uncertainty, num_envs);
+}
+
+std::unique_ptr<VecEnv> EnvFactory::make(int n, Device d, int threads) const {
+  if (scenario == "offload") {
+    if (d == Device::Cuda) return cuda::make_offload_env(offload, n);
+    return std::make_unique<ScenarioEnv<offload::OffloadScenario, CpuExec>>(offload, n, CpuExec{threads});
+  }
+  if (scenario == "cartpole") {
+    if (d == Device::Cuda) return cuda::make_cartpole_env(cartpole, n);
+    return std::make_unique<ScenarioEnv<cartpole::CartPoleScenario, CpuExec>>(cartpole, n, CpuExec{threads});
+  }
+  if (d == Device::Cuda) return cuda::make_uncertainty_env(uncertainty, n);
+  return std::make_unique<ScenarioEnv<uncertainty::UncertaintyScenario, CpuExec>>(uncertainty, n, CpuExec{threads});
 }
 
 }  // namespace mecrl::app
