@@ -312,7 +312,7 @@ CheckpointData load_checkpoint(const std::string& dir) {
     files[name] = std::move(bytes);
   }
   check_trainer_json(data.trainer, meta);
-  spec_from_json(data.trainer["policy_spec"], meta);
+  const PolicySpec spec = spec_from_json(data.trainer["policy_spec"], meta);
   auto decode = [&](const std::string& name) {
     const std::string origin = (d / name).string();
     std::map<std::string, TensorBlob> tensors;
@@ -327,7 +327,10 @@ CheckpointData load_checkpoint(const std::string& dir) {
   if (!files.count("model.safetensors")) throw UsageError(fmt::format("{}: model.safetensors missing", dir));
   data.model = decode("model.safetensors");
   if (files.count("extra.safetensors")) data.extra = decode("extra.safetensors");
-  check_trainer_tensors(data.extra, data.trainer["num_envs"].get<int64_t>(), (d / "extra.safetensors").string());
+  const int64_t num_envs = data.trainer["num_envs"].get<int64_t>();
+  check_trainer_tensors(data.extra, num_envs, (d / "extra.safetensors").string());
+  check_replay_tensors(data.extra, num_envs, spec.users, spec.features, spec.actions,
+                       (d / "extra.safetensors").string());
   if (files.count("env_state.bin")) data.env_state = files["env_state.bin"];
   for (auto& [name, bytes] : files) {
     if (name.size() <= 3 || name.compare(name.size() - 3, 3, ".pt") != 0) continue;

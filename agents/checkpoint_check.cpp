@@ -131,4 +131,40 @@ void check_trainer_tensors(const std::map<std::string, TensorBlob>& extra, int64
   }
 }
 
+void check_replay_tensors(const std::map<std::string, TensorBlob>& extra, int64_t num_envs, int64_t users,
+                          int64_t features, int64_t actions, const std::string& origin) {
+  // -1: any size (rewards: Uv and K depend on the critic and the costs).
+  struct Field {
+    const char* name;
+    const char* dtype;
+    std::vector<int64_t> tail;  // the shape after [T, E]
+  };
+  const Field fields[] = {{"obs", "F32", {users, features}},  {"next_obs", "F32", {users, features}},
+                          {"active", "U8", {users}},          {"next_active", "U8", {users}},
+                          {"actions", "I64", {users}},        {"rewards", "F32", {-1, -1}},
+                          {"terminated", "U8", {}},           {"truncated", "U8", {}},
+                          {"joint", "F32", {actions - 1}}};
+  for (int k = 0;; ++k) {
+    const std::string prefix = fmt::format("replay.{}.", k);
+    const auto first = extra.lower_bound(prefix);
+    if (first == extra.end() || first->first.compare(0, prefix.size(), prefix) != 0) break;
+    int64_t steps = -1;
+    for (const Field& f : fields) {
+      const std::string name = prefix + f.name;
+      const auto it = extra.find(name);
+      if (it == extra.end()) throw UsageError(fmt::format("{}: tensor '{}' is missing", origin, name));
+      const TensorBlob& t = it->second;
+      if (steps < 0 && !t.shape.empty()) steps = t.shape[0];
+      bool fits = t.dtype == f.dtype && t.shape.size() == 2 + f.tail.size() && t.shape[0] == steps &&
+                  t.shape[1] == num_envs;
+      for (size_t d = 0; fits && d < f.tail.size(); ++d) fits = f.tail[d] < 0 || t.shape[2 + d] == f.tail[d];
+      if (!fits) {
+        throw UsageError(fmt::format("{}: tensor '{}' is {} [{}]; the rollout of {} envs holds {} [T, {}{}{}]", origin,
+                                     name, t.dtype, fmt::join(t.shape, ", "), num_envs, f.dtype, num_envs,
+                                     f.tail.empty() ? "" : ", ", fmt::join(f.tail, ", ")));
+      }
+    }
+  }
+}
+
 }  // namespace mecrl::agents

@@ -34,4 +34,11 @@ std::pair<std::string, int64_t> first_non_finite(const std::map<std::string, Ten
 void check_trainer_tensors(const std::map<std::string, TensorBlob>& extra, int64_t num_envs,
                            const std::string& origin);
 
+// The world model's replay in extra.safetensors ("replay.<k>.<field>",
+// k = 0, 1, ...): every field of a rollout present, with the dtypes and the
+// shapes agents/rollout.h gives them for E = num_envs, U users, F features
+// and A actions ([T, E, U, F] observations, ...), T the same across fields.
+void check_replay_tensors(const std::map<std::string, TensorBlob>& extra, int64_t num_envs, int64_t users,
+                          int64_t features, int64_t actions, const std::string& origin);
+
 }  // namespace mecrl::agents

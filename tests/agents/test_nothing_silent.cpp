@@ -21,9 +21,11 @@
 #include <thread>
 #include <vector>
 
+#include "agents/checkpoint.h"
 #include "core/atomic_file.h"
 #include "core/crc32c.h"
 #include "core/dir_lock.h"
+#include "core/error.h"
 #include "core/safetensors.h"
 #include "core/tfevents.h"
 #include "dir_snapshot.h"
@@ -414,6 +416,25 @@ TEST(NothingSilentRuns, FirstSaveOnAFullDiskLeavesNothingBehind) {
   const auto dirs = entries(runs);
   ASSERT_EQ(dirs.size(), 1u);
   EXPECT_EQ(entries(runs / dirs[0] / "checkpoints"), std::vector<std::string>{}) << "no temporary directory, no last";
+}
+
+// A run that diverged must not replace its last good checkpoint with NaN
+// weights (the trainer saves whatever its modules hold).
+TEST(NothingSilentRuns, ASaveOfNonFiniteWeightsKeepsTheLastCheckpoint) {
+  const fs::path run = copy_of_run("save_nan");
+  agents::CheckpointData data = agents::load_checkpoint(last_of(run).string());
+  const float inf = INFINITY;
+  std::memcpy(data.model.at("policy.critic_body.0.bias").bytes.data(), &inf, 4);
+  const testing::DirSnapshot before = testing::snapshot(run);
+  try {
+    agents::save_checkpoint(last_of(run).string(), data);
+    ADD_FAILURE() << "saved";
+  } catch (const UsageError& e) {
+    EXPECT_EQ(std::string(e.what()), last_of(run).string() + ": not saved: tensor 'policy.critic_body.0.bias' holds 1 "
+                                     "non-finite values (NaN or inf): training diverged (lower the learning rate?); "
+                                     "the previous checkpoint stays");
+  }
+  EXPECT_TRUE(before == testing::snapshot(run));
 }
 
 }  // namespace
