@@ -7,27 +7,23 @@
 namespace mecrl::agents {
 namespace {
 
+std::string origin_of(const ConfigReader& r, const std::string& key) {
+  const ConfigValue* cv = r.config().find(key);
+  return cv ? cv->origin : "default";
+}
+
+// One value per cost, given as one for all or as a list of num_costs.
 std::vector<float> read_floats(ConfigReader& r, const std::string& key, int n, float fallback, double lo,
                                double hi, const std::string& doc) {
-  std::vector<std::string> items;
-  r.get_list(key, items, doc);
-  std::vector<float> out(n, fallback);
-  if (items.empty()) return out;
-  const ConfigValue* cv = r.config().find(key);
-  const std::string where = cv ? cv->origin : "default";
-  if (static_cast<int>(items.size()) != n && items.size() != 1) {
-    throw UsageError(fmt::format("{}: {} has {} values, expected 1 or {} (one per cost)", where, key, items.size(), n));
+  std::vector<float> values;
+  r.get(key, values, lo, hi, doc);
+  if (values.empty()) return std::vector<float>(n, fallback);
+  if (static_cast<int>(values.size()) != n && values.size() != 1) {
+    throw UsageError(fmt::format("{}: {} has {} values, expected 1 or {} (one per cost)", origin_of(r, key), key,
+                                 values.size(), n));
   }
-  for (int k = 0; k < n; ++k) {
-    const std::string& s = items[items.size() == 1 ? 0 : k];
-    char* end = nullptr;
-    const double v = std::strtod(s.c_str(), &end);
-    if (end != s.c_str() + s.size() || s.empty() || v < lo || v > hi) {
-      throw UsageError(fmt::format("{}: {} = '{}' is outside [{:g}, {:g}] ({})", where, key, s, lo, hi, doc));
-    }
-    out[k] = static_cast<float>(v);
-  }
-  return out;
+  if (values.size() == 1) values.assign(n, values[0]);
+  return values;
 }
 
 }  // namespace
@@ -63,9 +59,8 @@ AgentConfig read_agent_config(ConfigReader& r, int num_costs) {
   r.get("ppo.norm_obs", p.norm_obs, "running observation normalisation (Welford, clip 10)");
   r.get("ppo.norm_reward", p.norm_reward, "scale rewards and costs by the std of their discounted return");
   if (p.critic == "cell" && p.reward != "team") {
-    const ConfigValue* cv = r.config().find("ppo.reward");
     throw UsageError(fmt::format("{}: ppo.reward = '{}' needs ppo.critic = user (a cell critic has one value per cell)",
-                                 cv ? cv->origin : "default", p.reward));
+                                 origin_of(r, "ppo.reward"), p.reward));
   }
 
   LagrangianConfig& l = c.lag;
@@ -105,7 +100,17 @@ AgentConfig read_agent_config(ConfigReader& r, int num_costs) {
   r.get("threads", t.threads, 0, 1024, "CPU threads (0 = all cores)");
   r.get("train.checkpoint_every", t.checkpoint_every, 1, 1 << 20, "iterations between checkpoints");
   r.get("train.runs_dir", t.runs_dir, {}, "where run directories are created");
+  if (t.runs_dir.empty()) {
+    throw UsageError(fmt::format("{}: train.runs_dir is empty (where run directories are created; '.' for the "
+                                 "current directory)",
+                                 origin_of(r, "train.runs_dir")));
+  }
   r.get("train.name", t.name, {}, "run name prefix (default <scenario>__<agent>)");
+  // One path component: a '/' or a leading '.' would put the run outside runs_dir or hide it.
+  if (!t.name.empty() && (t.name.find('/') != std::string::npos || t.name[0] == '.')) {
+    throw UsageError(fmt::format("{}: train.name = '{}' must be a plain name (no '/', not starting with '.')",
+                                 origin_of(r, "train.name"), t.name));
+  }
   r.get("resume", t.resume, {}, "run directory to continue from its last checkpoint");
   r.get("train.time_limit_s", t.time_limit_s, 0, 1e9,
         "wall-clock budget of this invocation in s: stop after the iteration that passes it, with a checkpoint "
@@ -116,8 +121,7 @@ AgentConfig read_agent_config(ConfigReader& r, int num_costs) {
   r.get("train.cuda_graph", t.cuda_graph,
         "capture the rollout (env step, actor, sampling) as one CUDA graph; GPU only, ignored with train.profile");
   if (w.enabled && t.rollout_steps < w.window) {
-    const ConfigValue* cv = r.config().find("wm.window");
-    throw UsageError(fmt::format("{}: wm.window = {} exceeds train.rollout_steps = {}", cv ? cv->origin : "default",
+    throw UsageError(fmt::format("{}: wm.window = {} exceeds train.rollout_steps = {}", origin_of(r, "wm.window"),
                                  w.window, t.rollout_steps));
   }
   return c;

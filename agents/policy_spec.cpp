@@ -12,19 +12,35 @@ nlohmann::json spec_to_json(const PolicySpec& s) {
 }
 
 PolicySpec spec_from_json(const nlohmann::json& j, const std::string& origin) {
-  try {
-    PolicySpec s;
-    s.features = j.at("features").get<int64_t>();
-    s.actions = j.at("actions").get<int64_t>();
-    s.users = j.at("users").get<int64_t>();
-    s.value_heads = j.at("value_heads").get<int64_t>();
-    s.hidden = j.at("hidden").get<int64_t>();
-    s.critic = j.at("critic").get<std::string>();
-    s.norm_obs = j.at("norm_obs").get<bool>();
-    return s;
-  } catch (const nlohmann::json::exception& e) {
-    throw UsageError(fmt::format("{}: policy_spec is incomplete ({})", origin, e.what()));
+  PolicySpec s;
+  auto integer = [&](const char* key, int64_t lo, int64_t hi) {
+    if (!j.is_object() || !j.contains(key) || !j.at(key).is_number_integer()) {
+      throw UsageError(fmt::format("{}: policy_spec.{} is missing or not an integer", origin, key));
+    }
+    const int64_t v = j.at(key).is_number_unsigned() && j.at(key).get<uint64_t>() > static_cast<uint64_t>(hi)
+                          ? hi + 1
+                          : j.at(key).get<int64_t>();
+    if (v < lo || v > hi) {
+      throw UsageError(fmt::format("{}: policy_spec.{} = {} is outside [{}, {}]", origin, key, j.at(key).dump(), lo, hi));
+    }
+    return v;
+  };
+  // The ranges of what a config can ask for (ppo.hidden, the scenarios' sizes).
+  s.features = integer("features", 1, 1 << 16);
+  s.actions = integer("actions", 1, 1 << 16);
+  s.users = integer("users", 1, 1 << 20);
+  s.value_heads = integer("value_heads", 1, 1 << 10);
+  s.hidden = integer("hidden", 4, 4096);
+  if (!j.contains("critic") || !j.at("critic").is_string() ||
+      (j.at("critic") != "user" && j.at("critic") != "cell")) {
+    throw UsageError(fmt::format("{}: policy_spec.critic must be \"user\" or \"cell\"", origin));
   }
+  s.critic = j.at("critic").get<std::string>();
+  if (!j.contains("norm_obs") || !j.at("norm_obs").is_boolean()) {
+    throw UsageError(fmt::format("{}: policy_spec.norm_obs is missing or not true/false", origin));
+  }
+  s.norm_obs = j.at("norm_obs").get<bool>();
+  return s;
 }
 
 }  // namespace mecrl::agents

@@ -16,7 +16,8 @@ struct PolicySpec {
 };
 
 nlohmann::json spec_to_json(const PolicySpec& s);
-// Throws UsageError naming `origin` if a field is missing or of the wrong type.
+// Throws UsageError naming `origin` and the field if one is missing, of the
+// wrong type or out of the range a trainer can produce (hidden in [4, 4096], ...).
 PolicySpec spec_from_json(const nlohmann::json& j, const std::string& origin);
 
 }  // namespace mecrl::agents

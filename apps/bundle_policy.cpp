@@ -14,9 +14,12 @@
 namespace mecrl::app {
 
 bool is_policy_bundle(const std::string& path) {
+  // error_code overloads: a dangling or looping link is not a bundle (the
+  // checkpoint loader names what is wrong with it), not an I/O error.
   const std::filesystem::path p(path);
-  return std::filesystem::is_directory(p) &&
-         (std::filesystem::exists(p / deploy::kManifestFile) || std::filesystem::exists(p / deploy::kPolicyJsonFile));
+  std::error_code ec;
+  return std::filesystem::is_directory(p, ec) && (std::filesystem::exists(p / deploy::kManifestFile, ec) ||
+                                                  std::filesystem::exists(p / deploy::kPolicyJsonFile, ec));
 }
 
 ActFn load_bundle_policy(const std::string& dir, bool deterministic, uint64_t seed) {

@@ -11,14 +11,11 @@
 #include "apps/commands.h"
 #include "apps/env_factory.h"
 #include "apps/scenario_config.h"
+#include "apps/settings.h"
 #include "core/error.h"
 #include "core/progress.h"
 #include "envs/episode_returns.h"
-#include "envs/offload/evaluate.h"
-#include "envs/offload/params_config.h"
 #include "envs/offload/scenario.h"
-#include "envs/uncertainty/evaluate.h"
-#include "envs/uncertainty/params_config.h"
 #include "envs/uncertainty/scenario.h"
 
 namespace mecrl::app {
@@ -29,7 +26,12 @@ ActFn resolve_policy(const std::string& policy, const std::vector<std::string>& 
     return [policy](VecEnv& env, int32_t* a) { env.act_baseline(policy, a); };
   }
   if (is_policy_bundle(policy)) return load_bundle_policy(policy, deterministic, seed);
-  if (std::filesystem::exists(policy)) return agents::load_policy(policy, deterministic);
+  // symlink_status: a dangling or looping link is still the checkpoint the
+  // user named (load_policy says what is wrong with it).
+  std::error_code ec;
+  if (std::filesystem::exists(std::filesystem::symlink_status(policy, ec))) {
+    return agents::load_policy(policy, deterministic);
+  }
   std::string list;
   for (const auto& n : baselines) list += (list.empty() ? "" : ", ") + n;
   throw UsageError(origin + " '" + policy + "' is not a baseline (" + list +
@@ -56,69 +58,36 @@ void check_samples_path(const std::string& path) {
   }
 }
 
-void allow_training_keys(ConfigReader& r) {
-  for (const char* p : {"train.", "ppo.", "wm.", "lagrangian.", "resume"}) r.allow_prefix(p);
-}
-
-// The run seed (read and range-checked by the scenario's reader), for sampling a bundle's actions.
-uint64_t seed_of(const Config& cfg) {
-  const ConfigValue* v = cfg.find("seed");
-  return v ? std::stoull(v->text) : 1;
-}
-
-bool read_deterministic(ConfigReader& r) {
-  bool deterministic = true;
-  r.get("eval.deterministic", deterministic,
-        "trained policies: most likely action (true) or sampled from the policy (false)");
-  return deterministic;
-}
-
 }  // namespace
 
 int run_eval(const EvalArgs& args) {
   check_samples_path(args.samples);
   const std::string name = args.label.empty() ? args.policy : args.label;
   std::FILE* tty = ProgressLine::terminal(args.json);
-  const Config cfg = load_config(args.config, args.overrides);
-  ConfigReader r(cfg);
-  const std::string scenario = read_scenario(r);
-  if (scenario == "uncertainty") {
-    const uncertainty::UncertaintyParams params = uncertainty::read_uncertainty_params(r);
-    uncertainty::EvalSettings settings = uncertainty::read_eval_settings(r);
-    const bool deterministic = read_deterministic(r);
-    allow_training_keys(r);
-    r.finish();
-    if (args.episodes > 0) settings.episodes = args.episodes;
+  Config cfg = load_config(args.config, args.overrides);
+  // --episodes is eval.episodes given on the command line: same range check.
+  if (!args.episodes.empty()) cfg.set("eval.episodes", args.episodes, "--episodes " + args.episodes);
+  const Settings s = read_settings(cfg);
+  const EnvFactory& f = s.env;
+  const EvalProtocol& e = s.eval;
+  const uint64_t seed = s.agent.seed;  // for sampling a bundle's actions
+  if (f.scenario == "uncertainty") {
     const ActFn act = resolve_policy(args.policy, uncertainty::UncertaintyScenario::baseline_names(), "--policy",
-                                     deterministic, seed_of(cfg));
-    output(uncertainty::evaluate_uncertainty(params, settings, name, act), args);
-  } else if (scenario == "offload") {
-    const offload::OffloadParams params = offload::read_offload_params(r);
-    offload::EvalSettings settings = offload::read_eval_settings(r);
-    const bool deterministic = read_deterministic(r);
-    allow_training_keys(r);
-    r.finish();
-    if (args.episodes > 0) settings.episodes = args.episodes;
+                                     e.deterministic, seed);
+    output(uncertainty::evaluate_uncertainty(f.uncertainty, e.uncertainty, name, act), args);
+  } else if (f.scenario == "offload") {
     const ActFn act =
-        resolve_policy(args.policy, offload::OffloadScenario::baseline_names(), "--policy", deterministic, seed_of(cfg));
-    ProgressLine progress("eval " + name, static_cast<double>(settings.slots) * settings.episodes, "cell-slots",
+        resolve_policy(args.policy, offload::OffloadScenario::baseline_names(), "--policy", e.deterministic, seed);
+    ProgressLine progress("eval " + name, static_cast<double>(e.offload.slots) * e.offload.episodes, "cell-slots",
                           tty);
-    const Report rep = offload::evaluate(params, settings, name, act, &progress);
+    const Report rep = offload::evaluate(f.offload, e.offload, name, act, &progress);
     progress.finish();
     output(rep, args);
   } else {
-    const EnvFactory f = read_env_factory_for(scenario, r);
-    int episodes = 100, threads = 0;
-    r.get("eval.episodes", episodes, 1, 1 << 20, "episodes to average over");
-    r.get("threads", threads, 0, 1024, "CPU threads for env stepping (0 = all cores)");
-    const bool deterministic = read_deterministic(r);
-    allow_training_keys(r);
-    r.finish();
-    if (args.episodes > 0) episodes = args.episodes;
-    auto env = f.make(std::min(episodes, 64), Device::Cpu, threads);
-    const ActFn act = resolve_policy(args.policy, env->baseline_names(), "--policy", deterministic, seed_of(cfg));
-    ProgressLine progress("eval " + name, episodes, "episodes", tty);
-    const Report rep = evaluate_returns(*env, act, episodes, name, &progress);
+    auto env = f.make(std::min(e.episodes, 64), Device::Cpu, 0);
+    const ActFn act = resolve_policy(args.policy, env->baseline_names(), "--policy", e.deterministic, seed);
+    ProgressLine progress("eval " + name, e.episodes, "episodes", tty);
+    const Report rep = evaluate_returns(*env, act, e.episodes, name, &progress);
     progress.finish();
     output(rep, args);
   }

@@ -7,7 +7,9 @@
 #include <iostream>
 
 #include "apps/commands.h"
+#include "agents/agent_config.h"
 #include "apps/scenario_config.h"
+#include "apps/settings.h"
 #include "core/error.h"
 #include "core/progress.h"
 #include "envs/uncertainty/scenario.h"
@@ -18,22 +20,23 @@ namespace mecrl::app {
 int run_sweep(const SweepArgs& args) {
   uncertainty::SweepRequest req;
   req.base = load_config(args.config, args.overrides);
-  {
-    ConfigReader r(req.base);
-    const std::string scenario = read_scenario(r);
-    if (scenario != "uncertainty") {
-      const ConfigValue* cv = req.base.find("env.scenario");
-      throw UsageError(fmt::format("{}: env.scenario = '{}': mecrl sweep runs the uncertainty scenario only",
-                                   cv ? cv->origin : args.config, scenario));
-    }
+  // --episodes is eval.episodes given on the command line: same range check.
+  if (!args.episodes.empty()) req.base.set("eval.episodes", args.episodes, "--episodes " + args.episodes);
+  const Settings base = read_settings(req.base);  // every key checked once, unknown keys first
+  if (base.env.scenario != "uncertainty") {
+    const ConfigValue* cv = req.base.find("env.scenario");
+    throw UsageError(fmt::format("{}: env.scenario = '{}': mecrl sweep runs the uncertainty scenario only",
+                                 cv ? cv->origin : args.config, base.env.scenario));
   }
   req.policies = args.policies;
   for (const auto& s : args.sets) req.axes.push_back(uncertainty::parse_sweep_axis(s));
-  req.episodes = args.episodes;
   req.out_csv = args.out;
-  req.read_other = [](ConfigReader& r) {
-    read_scenario(r);
-    for (const char* p : {"agent.", "train.", "ppo.", "wm.", "lagrangian."}) r.allow_prefix(p);
+  // The keys of a point besides the scenario's: the learner's (checked above
+  // for the base config; a --set of one is checked per point).
+  const int costs = base.env.dims(1).costs;
+  req.read_other = [costs](ConfigReader& r) {
+    read_eval_protocol(read_scenario(r), r);
+    agents::read_agent_config(r, costs);
   };
   req.resolve = [](const std::string& pol) {
     return resolve_policy(pol, uncertainty::UncertaintyScenario::baseline_names(), "--policies");

@@ -1,7 +1,7 @@
-// mecrl train: validate the whole config, create runs/<name>/, train.
+// mecrl train: validate the whole config, create (or lock, to resume)
+// runs/<name>/, train.
 #include <fmt/format.h>
 
-#include <chrono>
 #include <ctime>
 #include <filesystem>
 #include <iostream>
@@ -11,7 +11,9 @@
 #include "apps/commands.h"
 #include "apps/env_factory.h"
 #include "apps/scenario_config.h"
+#include "apps/settings.h"
 #include "core/atomic_file.h"
+#include "core/dir_lock.h"
 #include "core/error.h"
 #include "cuda/backend.h"
 
@@ -40,46 +42,91 @@ std::string config_text(const std::vector<ResolvedKey>& keys) {
   return os.str();
 }
 
+// runs_dir/<stem>, or <stem>-2, -3, ... if another run took that name first
+// (two runs of one config started within a second): mkdir is the arbiter,
+// so two processes never share a directory.
+std::string create_run_dir(const std::string& runs_dir, const std::string& stem) {
+  std::error_code ec;
+  fs::create_directories(runs_dir, ec);
+  if (ec) throw IoError(fmt::format("cannot create the runs directory '{}': {}", runs_dir, ec.message()), ec.value());
+  for (int n = 1;; ++n) {
+    const std::string dir = fmt::format("{}/{}{}", runs_dir, stem, n == 1 ? "" : fmt::format("-{}", n));
+    if (fs::create_directory(dir, ec)) return dir;
+    if (ec) throw IoError(fmt::format("cannot create the run directory '{}': {}", dir, ec.message()), ec.value());
+    if (n >= 1000) throw IoError(fmt::format("'{}': 1000 runs named '{}' already", runs_dir, stem), EEXIST);
+  }
+}
+
+std::string origin_of(const std::vector<ResolvedKey>& keys, const std::string& key) {
+  for (const auto& k : keys) {
+    if (k.key == key) return k.origin;
+  }
+  return "default";
+}
+
+// resume=<dir>: the run must exist, have a checkpoint, and have been made by
+// this config. Read-only: a refused resume leaves the run as it was.
+void check_resumable(const std::string& run_dir, const std::string& text, const std::string& origin) {
+  std::error_code ec;
+  if (!fs::is_directory(run_dir, ec)) {
+    throw UsageError(fmt::format("{}: resume = '{}' is not a run directory", origin, run_dir));
+  }
+  const fs::path last = fs::path(run_dir) / "checkpoints" / "last";
+  if (!fs::exists(fs::symlink_status(last, ec))) {
+    throw UsageError(fmt::format("{}: resume = '{}': no checkpoint at {}", origin, run_dir, last.string()));
+  }
+  std::string saved;
+  try {
+    saved = read_file(run_dir + "/config.yaml");
+  } catch (const IoError& e) {
+    throw UsageError(fmt::format("{}: resume = '{}': {}", origin, run_dir, e.what()));
+  }
+  if (saved != text) {
+    std::istringstream a(saved), b(text);
+    std::string la, lb;
+    while (std::getline(a, la) && std::getline(b, lb) && la == lb) {}
+    throw UsageError(fmt::format("{}: resume = '{}': the config differs from the run's config.yaml (run: '{}', now: '{}')",
+                                 origin, run_dir, la, lb));
+  }
+}
+
 }  // namespace
 
 int run_train(const CommonArgs& args) {
-  const Config cfg = load_config(args.config, args.overrides);
-  ConfigReader r(cfg);
-  const EnvFactory factory = read_env_factory(r);
-  r.allow_prefix("eval.");  // training presets may carry their eval protocol
-  const int costs = factory.make(1, Device::Cpu, 1)->dims().costs;
-  const agents::AgentConfig ac = agents::read_agent_config(r, costs);
-  r.finish();
+  const Settings s = read_settings(load_config(args.config, args.overrides));
+  const agents::AgentConfig& ac = s.agent;
   if (!agents::available()) throw UsageError("train needs LibTorch; this mecrl was built without it");
   const Device device = pick_device(ac.train.device);
 
   const bool resume = !ac.train.resume.empty();
+  const std::string text = config_text(s.resolved);
   std::string run_dir;
-  const std::string text = config_text(r.resolved());
   if (resume) {
     run_dir = ac.train.resume;
-    if (!fs::exists(run_dir + "/checkpoints/last/trainer.json")) {
-      throw UsageError(fmt::format("resume = '{}': no checkpoint at {}/checkpoints/last", run_dir, run_dir));
-    }
-    const std::string saved = fs::exists(run_dir + "/config.yaml") ? read_file(run_dir + "/config.yaml") : "";
-    if (saved != text) {
-      std::istringstream a(saved), b(text);
-      std::string la, lb;
-      while (std::getline(a, la) && std::getline(b, lb) && la == lb) {}
-      throw UsageError(fmt::format("resume = '{}': the config differs from the run's config.yaml (run: '{}', now: '{}')",
-                                   run_dir, la, lb));
-    }
+    check_resumable(run_dir, text, origin_of(s.resolved, "resume"));
   } else {
-    const std::string name = ac.train.name.empty() ? factory.scenario + "__" + agents::learner_name(ac) : ac.train.name;
-    run_dir = fmt::format("{}/{}__{}__{}", ac.train.runs_dir, name, ac.seed, timestamp());
-    fs::create_directories(run_dir);
+    const std::string name = ac.train.name.empty() ? s.env.scenario + "__" + agents::learner_name(ac) : ac.train.name;
+    run_dir = create_run_dir(ac.train.runs_dir, fmt::format("{}__{}__{}", name, ac.seed, timestamp()));
+  }
+  // One process per run directory, for as long as it trains.
+  const DirLock lock(run_dir);
+  if (resume) {
+    // A save killed half-way left its temporary directory; no one else
+    // writes here while we hold the lock.
+    remove_stale_temporaries(run_dir + "/checkpoints/last");
+    remove_stale_temporaries(run_dir + "/config.yaml");
+  } else {
     write_file_atomic(run_dir + "/config.yaml", text);
   }
-  print_config_table(std::cout, r.resolved());
+  print_config_table(std::cout, s.resolved);
   std::cout << fmt::format("device: {}{} | run directory: {}{}\n", device == Device::Cuda ? "cuda " : "cpu",
                            device == Device::Cuda ? cuda::device_name(0) : "", run_dir, resume ? " (resuming)" : "");
-  auto env = factory.make(ac.train.num_envs, device, ac.train.threads);
-  agents::train(*env, ac, r.resolved(), run_dir, resume);
+  auto env = s.env.make(ac.train.num_envs, device, ac.train.threads);
+  try {
+    agents::train(*env, ac, s.resolved, run_dir, resume);
+  } catch (const EnvStateError& e) {  // thrown only by the resume's env.load_state
+    throw UsageError(fmt::format("{}/checkpoints/last/env_state.bin: {}", run_dir, e.what()));
+  }
   std::cout << "done: " << run_dir << "\n";
   return 0;
 }

@@ -20,16 +20,16 @@ struct CommonArgs {
 
 struct EvalArgs : CommonArgs {
   std::string policy;
-  std::string label;    // --label: the policy's name in the output (default: --policy)
-  std::string samples;  // --samples FILE.csv: per-item values (latency of each query, ...)
-  int episodes = -1;    // -1: eval.episodes from the config
+  std::string label;     // --label: the policy's name in the output (default: --policy)
+  std::string samples;   // --samples FILE.csv: per-item values (latency of each query, ...)
+  std::string episodes;  // --episodes: eval.episodes given on the command line ("" = the config's)
 };
 
 struct SweepArgs : CommonArgs {
   std::vector<std::string> policies;  // --policies a,b,c
   std::vector<std::string> sets;      // --set KEY=V1,V2 (repeatable)
   std::string out;                    // --out FILE.csv
-  int episodes = -1;                  // -1: eval.episodes from the config
+  std::string episodes;               // --episodes: eval.episodes ("" = the config's)
 };
 
 struct ExportArgs {

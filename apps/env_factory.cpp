@@ -28,28 +28,38 @@ EnvFactory read_env_factory_for(const std::string& scenario, ConfigReader& r) {
   EnvFactory f;
   f.scenario = scenario;
   if (f.scenario == "offload") {
-    const offload::OffloadParams p = offload::read_offload_params(r);
-    f.make = [p](int n, Device d, int threads) -> std::unique_ptr<VecEnv> {
-      if (d == Device::Cuda) return cuda::make_offload_env(p, n);
-      return std::make_unique<ScenarioEnv<offload::OffloadScenario, CpuExec>>(p, n, CpuExec{threads});
-    };
-    f.describe = [m = p.num_servers] { return offload::describe_spaces(m); };
+    f.offload = offload::read_offload_params(r);
   } else if (f.scenario == "cartpole") {
-    const cartpole::CartPoleParams p = cartpole::read_cartpole_params(r);
-    f.make = [p](int n, Device d, int threads) -> std::unique_ptr<VecEnv> {
-      if (d == Device::Cuda) return cuda::make_cartpole_env(p, n);
-      return std::make_unique<ScenarioEnv<cartpole::CartPoleScenario, CpuExec>>(p, n, CpuExec{threads});
-    };
-    f.describe = [] { return cartpole::describe_spaces(); };
+    f.cartpole = cartpole::read_cartpole_params(r);
   } else {
-    const uncertainty::UncertaintyParams p = uncertainty::read_uncertainty_params(r);
-    f.make = [p](int n, Device d, int threads) -> std::unique_ptr<VecEnv> {
-      if (d == Device::Cuda) return cuda::make_uncertainty_env(p, n);
-      return std::make_unique<ScenarioEnv<uncertainty::UncertaintyScenario, CpuExec>>(p, n, CpuExec{threads});
-    };
-    f.describe = [m = p.num_servers] { return uncertainty::describe_spaces(m); };
+    f.uncertainty = uncertainty::read_uncertainty_params(r);
   }
   return f;
+}
+
+EnvDims EnvFactory::dims(int num_envs) const {
+  if (scenario == "offload") return offload::OffloadScenario::dims(offload, num_envs);
+  if (scenario == "cartpole") return cartpole::CartPoleScenario::dims(cartpole, num_envs);
+  return uncertainty::UncertaintyScenario::dims(uncertainty, num_envs);
+}
+
+SpaceDoc EnvFactory::describe() const {
+  if (scenario == "offload") return offload::describe_spaces(offload.num_servers);
+  if (scenario == "cartpole") return cartpole::describe_spaces();
+  return uncertainty::describe_spaces(uncertainty.num_servers);
+}
+
+std::unique_ptr<VecEnv> EnvFactory::make(int n, Device d, int threads) const {
+  if (scenario == "offload") {
+    if (d == Device::Cuda) return cuda::make_offload_env(offload, n);
+    return std::make_unique<ScenarioEnv<offload::OffloadScenario, CpuExec>>(offload, n, CpuExec{threads});
+  }
+  if (scenario == "cartpole") {
+    if (d == Device::Cuda) return cuda::make_cartpole_env(cartpole, n);
+    return std::make_unique<ScenarioEnv<cartpole::CartPoleScenario, CpuExec>>(cartpole, n, CpuExec{threads});
+  }
+  if (d == Device::Cuda) return cuda::make_uncertainty_env(uncertainty, n);
+  return std::make_unique<ScenarioEnv<uncertainty::UncertaintyScenario, CpuExec>>(uncertainty, n, CpuExec{threads});
 }
 
 }  // namespace mecrl::app

@@ -2,20 +2,28 @@
 // device: the one place that knows every scenario.
 #pragma once
 
-#include <functional>
 #include <memory>
 #include <string>
 
 #include "core/config.h"
+#include "envs/cartpole/cartpole.h"
+#include "envs/offload/params.h"
 #include "envs/space_doc.h"
+#include "envs/uncertainty/params.h"
 #include "envs/vec_env.h"
 
 namespace mecrl::app {
 
 struct EnvFactory {
   std::string scenario;
-  std::function<std::unique_ptr<VecEnv>(int num_envs, Device device, int threads)> make;
-  std::function<SpaceDoc()> describe;  // observation and action spaces, for exported bundles
+  // The scenario's parameters (only the one of `scenario` is read).
+  offload::OffloadParams offload;
+  uncertainty::UncertaintyParams uncertainty;
+  cartpole::CartPoleParams cartpole;
+
+  EnvDims dims(int num_envs) const;
+  std::unique_ptr<VecEnv> make(int num_envs, Device device, int threads) const;
+  SpaceDoc describe() const;  // observation and action spaces, for exported bundles
 };
 
 // Reads env.scenario and that scenario's keys (through `r`, so they count as known).

@@ -12,7 +12,9 @@
 
 #include <cstdio>
 #include <exception>
+#include <filesystem>
 #include <iostream>
+#include <new>
 
 #include "apps/commands.h"
 #include "core/error.h"
@@ -38,7 +40,7 @@ int main(int argc, char** argv) {
                      "baseline name (offload: local, offload, random, complexity, greedy, goa; "
                      "uncertainty: local, edge, goa, dmin, random), a checkpoint or an exported bundle")
       ->required();
-  c_eval->add_option("-e,--episodes", eval.episodes, "episodes (envs in one batch); default eval.episodes");
+  c_eval->add_option("-e,--episodes", eval.episodes, "episodes (envs in one batch): sets eval.episodes");
   c_eval->add_flag("--json", eval.json, "print one JSON object instead of the table");
   c_eval->add_option("--label", eval.label, "name of the policy in the output (default: the --policy text)");
   c_eval->add_option("--samples", eval.samples,
@@ -56,7 +58,7 @@ int main(int argc, char** argv) {
   c_sweep->add_option("--set", sweep.sets, "KEY=V1,V2,... one grid axis (repeatable; grid = Cartesian product)")
       ->allow_extra_args(false);
   c_sweep->add_option("-o,--out", sweep.out, "CSV file to write (atomically)")->required();
-  c_sweep->add_option("-e,--episodes", sweep.episodes, "snapshots per point; default eval.episodes");
+  c_sweep->add_option("-e,--episodes", sweep.episodes, "snapshots per point: sets eval.episodes");
 
   mecrl::app::CommonArgs train;
   auto* c_train = app.add_subcommand("train", "train a policy (resume=runs/<dir> to continue a run)");
@@ -117,7 +119,16 @@ int main(int argc, char** argv) {
     return 2;
   } catch (const mecrl::UsageError& e) {
     std::cerr << "mecrl: error: " << e.what() << "\n";
-    return 2;
+    return mecrl::kExitUsage;
+  } catch (const mecrl::IoError& e) {
+    std::cerr << "mecrl: I/O error: " << e.what() << "\n";
+    return mecrl::kExitIoError;
+  } catch (const std::filesystem::filesystem_error& e) {
+    std::cerr << "mecrl: I/O error: " << e.what() << "\n";
+    return mecrl::kExitIoError;
+  } catch (const std::bad_alloc&) {
+    std::cerr << "mecrl: out of memory (try fewer envs, users or episodes)\n";
+    return mecrl::kExitNoMemory;
   } catch (const std::exception& e) {
     std::cerr << "mecrl: fatal: " << e.what() << "\n";
     return 1;

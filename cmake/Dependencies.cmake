@@ -1,7 +1,8 @@
 # Every external dependency, found in one place.
 # Debian 12 package -> CMake target:
 #   libfmt-dev 9.1          -> fmt::fmt
-#   libyaml-cpp-dev 0.7     -> yaml-cpp            (no namespace in 0.7)
+#   libyaml-dev 0.2         -> LibYAML::yaml       (no CMake package: found here; docs/architecture.md
+#                                                   "Config files" says why libyaml, not yaml-cpp)
 #   libcli11-dev 2.1        -> CLI11::CLI11
 #   nlohmann-json3-dev 3.11 -> nlohmann_json::nlohmann_json
 #   libgtest-dev 1.12       -> GTest::gtest_main
@@ -10,7 +11,11 @@
 #   libtorch-dev 1.13 (CPU) -> mecrl_torch         (GPU machine: LibTorch 2.11 from pip torch; cmake/Torch.cmake)
 #   CUDA toolkit 12+        -> CUDA::cudart
 find_package(fmt REQUIRED)
-find_package(yaml-cpp REQUIRED)
+find_path(LIBYAML_INCLUDE_DIR yaml.h REQUIRED)
+find_library(LIBYAML_LIBRARY yaml REQUIRED)
+add_library(LibYAML::yaml UNKNOWN IMPORTED)
+set_target_properties(LibYAML::yaml PROPERTIES IMPORTED_LOCATION "${LIBYAML_LIBRARY}"
+                                               INTERFACE_INCLUDE_DIRECTORIES "${LIBYAML_INCLUDE_DIR}")
 find_package(CLI11 REQUIRED)
 find_package(nlohmann_json 3.10 REQUIRED)
 find_package(OpenMP REQUIRED COMPONENTS CXX)

@@ -9,9 +9,13 @@
 #include <cstdio>
 #include <filesystem>
 #include <stdexcept>
+#include <string_view>
 #include <system_error>
+#include <vector>
 
 #include <fmt/format.h>
+
+#include "core/error.h"
 
 namespace mecrl {
 
@@ -20,8 +24,7 @@ namespace {
 namespace fs = std::filesystem;
 
 [[noreturn]] void fail(const std::string& what, const std::string& path, int err) {
-  throw std::runtime_error(
-      fmt::format("{} '{}': {}", what, path, std::generic_category().message(err)));
+  throw IoError(fmt::format("{} '{}': {}", what, path, std::generic_category().message(err)), err);
 }
 
 // "runs/x/" names the same directory as "runs/x"; without the slash its
@@ -150,11 +153,62 @@ void publish_dir_atomic(const std::string& tmp_dir_arg, const std::string& final
   if (!old_dir.empty()) {
     fs::remove_all(old_dir, ec);
     if (ec) {
-      throw std::runtime_error(fmt::format(
-          "published '{}', but could not remove its previous version at '{}': {}", final_dir,
-          old_dir, ec.message()));
+      throw IoError(fmt::format("published '{}', but could not remove its previous version at '{}': {}",
+                                final_dir, old_dir, ec.message()),
+                    ec.value());
     }
   }
+}
+
+std::string make_temp_dir_beside(const std::string& final_dir_arg) {
+  const std::string final_dir = without_trailing_slash(final_dir_arg);
+  for (int attempt = 0;; ++attempt) {
+    const std::string name = sibling_name(final_dir, "new");
+    if (::mkdir(name.c_str(), 0777) == 0) return name;
+    if (errno != EEXIST || attempt >= 100) fail("cannot create a temporary directory beside", final_dir, errno);
+  }
+}
+
+namespace {
+
+// ".<name>.<kind>.<pid>.<n>" (sibling_name) with kind tmp, new or old, or
+// ".tmp-<name>-<pid>" (checkpoint temporaries of earlier versions).
+bool is_temporary_of(const std::string& entry, const std::string& name) {
+  auto digits = [](std::string_view s) {
+    return !s.empty() && s.find_first_not_of("0123456789") == std::string_view::npos;
+  };
+  const std::string legacy = ".tmp-" + name + "-";
+  if (entry.compare(0, legacy.size(), legacy) == 0) return digits(std::string_view(entry).substr(legacy.size()));
+  const std::string head = "." + name + ".";
+  if (entry.compare(0, head.size(), head) != 0) return false;
+  std::string_view rest = std::string_view(entry).substr(head.size());
+  const size_t dot1 = rest.find('.');
+  if (dot1 == std::string_view::npos) return false;
+  const std::string_view kind = rest.substr(0, dot1);
+  if (kind != "tmp" && kind != "new" && kind != "old") return false;
+  rest = rest.substr(dot1 + 1);
+  const size_t dot2 = rest.find('.');
+  return dot2 != std::string_view::npos && digits(rest.substr(0, dot2)) && digits(rest.substr(dot2 + 1));
+}
+
+}  // namespace
+
+int remove_stale_temporaries(const std::string& path_arg) {
+  const std::string path = without_trailing_slash(path_arg);
+  const std::string dir = parent_dir(path), name = fs::path(path).filename().string();
+  std::error_code ec;
+  std::vector<fs::path> stale;
+  for (fs::directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec)) {
+    if (is_temporary_of(it->path().filename().string(), name)) stale.push_back(it->path());
+  }
+  if (ec && ec != std::errc::no_such_file_or_directory) {
+    throw IoError(fmt::format("cannot list '{}': {}", dir, ec.message()), ec.value());
+  }
+  for (const auto& p : stale) {
+    fs::remove_all(p, ec);
+    if (ec) throw IoError(fmt::format("cannot remove the leftover '{}': {}", p.string(), ec.message()), ec.value());
+  }
+  return static_cast<int>(stale.size());
 }
 
 std::string read_file(const std::string& path) {

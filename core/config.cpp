@@ -1,60 +1,25 @@
 #include "core/config.h"
 
 #include <fmt/format.h>
-#include <yaml-cpp/yaml.h>
+#include <fmt/ranges.h>
 
 #include <algorithm>
 #include <cerrno>
+#include <cfloat>
 #include <cmath>
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
-#include <fstream>
-#include <limits>
 #include <sstream>
 
+#include "core/atomic_file.h"
 #include "core/error.h"
+#include "core/yaml_flat.h"
 
 namespace fs = std::filesystem;
 
 namespace mecrl {
 namespace {
-
-std::string origin_of(const std::string& path, const YAML::Node& node) {
-  return fmt::format("{}:{}", path, node.Mark().line + 1);
-}
-
-void flatten(const YAML::Node& node, const std::string& prefix, const std::string& path,
-             std::map<std::string, ConfigValue>& out, long& seq) {
-  for (const auto& kv : node) {
-    const std::string name = kv.first.as<std::string>();
-    const std::string key = prefix.empty() ? name : prefix + "." + name;
-    const YAML::Node& v = kv.second;
-    if (v.IsMap()) {
-      flatten(v, key, path, out, seq);
-      continue;
-    }
-    ConfigValue cv;
-    cv.origin = origin_of(path, kv.first);
-    cv.order = seq++;
-    if (v.IsSequence()) {
-      cv.is_sequence = true;
-      for (const auto& item : v) {
-        if (!item.IsScalar()) {
-          throw UsageError(fmt::format("{}: {} must be a list of plain values", cv.origin, key));
-        }
-        cv.items.push_back(item.Scalar());
-      }
-      std::string joined;
-      for (size_t k = 0; k < cv.items.size(); ++k) joined += (k ? "," : "") + cv.items[k];
-      cv.text = joined;
-    } else {
-      cv.text = v.IsNull() ? "" : v.Scalar();
-      cv.items = {cv.text};
-    }
-    out[key] = cv;
-  }
-}
 
 int edit_distance(const std::string& a, const std::string& b) {
   std::vector<int> prev(b.size() + 1), cur(b.size() + 1);
@@ -81,6 +46,13 @@ bool parse_double(const std::string& s, double& out) {
   return end == s.c_str() + s.size() && errno == 0 && std::isfinite(out);
 }
 
+// Parses as a number, just not a finite one ("nan", "inf", "1e999").
+bool non_finite(const std::string& s) {
+  char* end = nullptr;
+  const double v = std::strtod(s.c_str(), &end);
+  return !s.empty() && end == s.c_str() + s.size() && !std::isfinite(v);
+}
+
 bool parse_int64(const std::string& s, long long& out) {
   if (s.empty()) return false;
   char* end = nullptr;
@@ -96,78 +68,55 @@ bool parse_int64(const std::string& s, long long& out) {
 Config Config::load(const std::string& path) {
   Config c;
   c.path_ = path;
-  c.load_file(path, 0);
+  std::vector<std::string> chain;
+  c.load_file(path, chain, "");
   return c;
 }
 
-void Config::load_file(const std::string& path, int depth) {
-  if (depth > 8) throw UsageError(fmt::format("{}: `base:` chain deeper than 8 files (a cycle?)", path));
-  std::ifstream in(path);
-  if (!in) {
-    throw UsageError(fmt::format("{}: cannot open config file ({})", path, std::strerror(errno)));
+// `chain`: the files whose `base:` led here (cycle check); `named_by`: the
+// origin of that `base:` ("" for the file given on the command line).
+void Config::load_file(const std::string& path, std::vector<std::string>& chain, const std::string& named_by) {
+  const std::string where = named_by.empty() ? path : fmt::format("{}: base file {}", named_by, path);
+  std::error_code ec;
+  const std::string id = fs::weakly_canonical(path, ec).string();
+  if (std::find(chain.begin(), chain.end(), id) != chain.end()) {
+    throw UsageError(fmt::format("{}: `base:` cycle (the file is its own base)", where));
   }
-  YAML::Node root;
+  if (chain.size() >= 8) throw UsageError(fmt::format("{}: `base:` chain deeper than 8 files", where));
+  std::string text;
   try {
-    root = YAML::Load(in);
-  } catch (const YAML::ParserException& ex) {
-    throw UsageError(fmt::format("{}:{}:{}: YAML syntax error: {}", path, ex.mark.line + 1, ex.mark.column + 1,
-                                 ex.msg));
+    text = read_file(path);
+  } catch (const IoError& e) {
+    throw UsageError(fmt::format("{}: cannot open config file ({})", where, std::strerror(e.code())));
   }
-  if (root.IsNull()) return;  // an empty file is an empty layer
-  if (!root.IsMap()) throw UsageError(fmt::format("{}:1: a config file must be a mapping of keys", path));
-  if (const YAML::Node base = root["base"]) {
-    const fs::path dir = fs::path(path).parent_path();
-    std::vector<std::string> files;
-    if (base.IsSequence()) {
-      for (const auto& b : base) files.push_back(b.as<std::string>());
-    } else {
-      files.push_back(base.as<std::string>());
-    }
-    for (const auto& f : files) load_file((dir / f).lexically_normal().string(), depth + 1);
-  }
-  std::map<std::string, ConfigValue> flat;
-  long seq = 0;
-  for (const auto& kv : root) {
-    if (kv.first.as<std::string>() == "base") continue;
-    YAML::Node one;
-    one[kv.first] = kv.second;
-    flatten(one, "", path, flat, seq);
-  }
-  // yaml-cpp iterates mappings in document order; keep that order per file.
-  std::vector<std::pair<long, std::string>> ordered;
-  for (auto& [k, v] : flat) ordered.emplace_back(v.order, k);
-  std::sort(ordered.begin(), ordered.end());
-  for (auto& [o, k] : ordered) put(k, flat[k]);
+  FlatYaml flat = flatten_yaml(text, path);
+  if (chain.empty()) names_base_ = flat.names_base;
+  chain.push_back(id);
+  const fs::path dir = fs::path(path).parent_path();
+  for (const auto& f : flat.base) load_file((dir / f).lexically_normal().string(), chain, flat.base_origin);
+  chain.pop_back();
+  files_.push_back(id);
+  for (auto& [key, value] : flat.entries) put(key, std::move(value));
 }
 
 void Config::put(const std::string& key, ConfigValue v) {
-  const auto it = entries_.find(key);
-  v.order = it != entries_.end() ? it->second.order : next_order_++;
-  entries_[key] = std::move(v);
+  const auto [it, fresh] = entries_.try_emplace(key);
+  v.order = fresh ? next_order_++ : it->second.order;
+  it->second = std::move(v);
+}
+
+void Config::merge(const Config& top) {
+  std::vector<std::pair<long, const std::pair<const std::string, ConfigValue>*>> ordered;
+  for (const auto& kv : top.entries_) ordered.emplace_back(kv.second.order, &kv);
+  std::sort(ordered.begin(), ordered.end());
+  for (const auto& [order, kv] : ordered) put(kv->first, kv->second);
+  path_ = top.path_;
+  names_base_ = top.names_base_;
+  files_.insert(files_.end(), top.files_.begin(), top.files_.end());
 }
 
 void Config::set(const std::string& key, const std::string& value, const std::string& origin) {
-  ConfigValue cv;
-  cv.origin = origin;
-  YAML::Node node;
-  try {
-    node = YAML::Load(value);
-  } catch (const YAML::ParserException& ex) {
-    throw UsageError(fmt::format("{}: {} = '{}' is not a valid value: {}", origin, key, value, ex.msg));
-  }
-  if (node.IsSequence()) {
-    cv.is_sequence = true;
-    for (const auto& item : node) cv.items.push_back(item.Scalar());
-    std::string joined;
-    for (size_t k = 0; k < cv.items.size(); ++k) joined += (k ? "," : "") + cv.items[k];
-    cv.text = joined;
-  } else if (node.IsMap()) {
-    throw UsageError(fmt::format("{}: {} = '{}': set nested keys one by one (a.b=1)", origin, key, value));
-  } else {
-    cv.text = node.IsNull() ? "" : node.Scalar();
-    cv.items = {cv.text};
-  }
-  put(key, cv);
+  put(key, parse_yaml_value(value, key, origin));
 }
 
 void Config::override_with(const std::vector<std::string>& assignments) {
@@ -217,11 +166,11 @@ void ConfigReader::fail(const std::string& key, const ConfigValue& v, const std:
 }
 
 void ConfigReader::record(const std::string& key, const std::string& value, const std::string& allowed,
-                          const std::string& doc, const ConfigValue* from) {
+                          const std::string& doc, const ConfigValue* from, bool is_list) {
   for (const auto& k : resolved_) {
     if (k.key == key) return;
   }
-  resolved_.push_back(ResolvedKey{key, value, allowed, doc, from ? from->origin : "default"});
+  resolved_.push_back(ResolvedKey{key, value, allowed, doc, from ? from->origin : "default", is_list});
 }
 
 void ConfigReader::get(const std::string& key, long long& v, long long lo, long long hi, const std::string& doc) {
@@ -256,36 +205,78 @@ void ConfigReader::get(const std::string& key, uint64_t& v, const std::string& d
   }
 }
 
-void ConfigReader::get(const std::string& key, double& v, double lo, double hi, const std::string& doc) {
-  const std::string allowed = range_text(lo, hi);
+namespace {
+
+// Why a number is not allowed ("" if it is): outside the range, or a float
+// that single precision would flush to zero / round to infinity.
+std::string real_problem(double x, double lo, double hi, bool lo_open, bool as_float) {
+  if (x < lo || x > hi || (lo_open && !(x > lo))) return "";  // the caller reports the range
+  if (as_float && x != 0 && std::fabs(x) < FLT_MIN) {
+    return fmt::format("is below the smallest single-precision magnitude {:g} (it would become 0)", FLT_MIN);
+  }
+  if (as_float && std::fabs(x) > FLT_MAX) {
+    return fmt::format("exceeds the largest single-precision magnitude {:g}", FLT_MAX);
+  }
+  return "";
+}
+
+}  // namespace
+
+void ConfigReader::get_real(const std::string& key, double& v, double lo, double hi, bool lo_open, bool as_float,
+                            const std::string& doc) {
+  const std::string allowed = range_text(lo, hi, lo_open);
   if (const ConfigValue* cv = take(key)) {
     double x = 0;
-    if (cv->is_sequence || !parse_double(cv->text, x)) fail(key, *cv, fmt::format("is not a number (allowed: {}; {})", allowed, doc));
-    if (x < lo || x > hi) fail(key, *cv, fmt::format("is outside {} ({})", allowed, doc));
-    v = x;
+    if (cv->is_sequence || !parse_double(cv->text, x)) {
+      fail(key, *cv, fmt::format("is not a {}number (allowed: {}; {})", non_finite(cv->text) ? "finite " : "", allowed, doc));
+    }
+    if (x < lo || x > hi || (lo_open && !(x > lo))) fail(key, *cv, fmt::format("is outside {} ({})", allowed, doc));
+    if (const std::string why = real_problem(x, lo, hi, lo_open, as_float); !why.empty()) {
+      fail(key, *cv, fmt::format("{} ({})", why, doc));
+    }
+    v = as_float ? static_cast<double>(static_cast<float>(x)) : x;
     record(key, fmt::format("{:g}", v), allowed, doc, cv);
   } else {
     record(key, fmt::format("{:g}", v), allowed, doc, nullptr);
   }
+}
+
+void ConfigReader::get(const std::string& key, double& v, double lo, double hi, const std::string& doc) {
+  get_real(key, v, lo, hi, false, false, doc);
 }
 
 void ConfigReader::get(const std::string& key, float& v, double lo, double hi, const std::string& doc) {
   double d = v;
-  get(key, d, lo, hi, doc);
+  get_real(key, d, lo, hi, false, true, doc);
   v = static_cast<float>(d);
 }
 
 void ConfigReader::get_positive(const std::string& key, float& v, double hi, const std::string& doc) {
-  const std::string allowed = range_text(0, hi, /*lo_open=*/true);
-  if (const ConfigValue* cv = take(key)) {
-    double x = 0;
-    if (cv->is_sequence || !parse_double(cv->text, x)) fail(key, *cv, fmt::format("is not a number (allowed: {}; {})", allowed, doc));
-    if (!(x > 0) || x > hi) fail(key, *cv, fmt::format("is outside {} ({})", allowed, doc));
-    v = static_cast<float>(x);
-    record(key, fmt::format("{:g}", v), allowed, doc, cv);
-  } else {
-    record(key, fmt::format("{:g}", v), allowed, doc, nullptr);
+  double d = v;
+  get_real(key, d, 0, hi, true, true, doc);
+  v = static_cast<float>(d);
+}
+
+void ConfigReader::get(const std::string& key, std::vector<float>& v, double lo, double hi, const std::string& doc) {
+  const std::string allowed = "number or list of numbers in " + range_text(lo, hi);
+  const ConfigValue* cv = take(key);
+  if (cv) {
+    std::vector<float> parsed;
+    for (const auto& item : cv->items) {
+      double x = 0;
+      if (!parse_double(item, x)) {
+        fail(key, *cv, fmt::format("has '{}', not a {}number (allowed: {}; {})", item, non_finite(item) ? "finite " : "",
+                                   allowed, doc));
+      }
+      if (x < lo || x > hi) fail(key, *cv, fmt::format("has {} outside {} ({})", item, range_text(lo, hi), doc));
+      if (const std::string why = real_problem(x, lo, hi, false, true); !why.empty()) {
+        fail(key, *cv, fmt::format("has {}, which {} ({})", item, why, doc));
+      }
+      parsed.push_back(static_cast<float>(x));
+    }
+    v = std::move(parsed);
   }
+  record(key, fmt::format("[{}]", fmt::join(v, ", ")), allowed, doc, cv, /*is_list=*/true);
 }
 
 void ConfigReader::get(const std::string& key, bool& v, const std::string& doc) {
@@ -327,31 +318,57 @@ void ConfigReader::get_list(const std::string& key, std::vector<std::string>& v,
   if (const ConfigValue* cv = take(key)) v = cv->items;
   std::string joined = "[";
   for (size_t k = 0; k < v.size(); ++k) joined += (k ? ", " : "") + v[k];
-  record(key, joined + "]", "list", doc, cfg_.find(key));
+  record(key, joined + "]", "list", doc, cfg_.find(key), /*is_list=*/true);
 }
 
-void ConfigReader::finish() const {
-  std::vector<std::string> known(used_.begin(), used_.end());
-  for (const auto& [key, value] : cfg_.entries()) {
-    if (used_.count(key)) continue;
-    bool allowed = false;
-    for (const auto& p : allowed_prefixes_) allowed = allowed || key.compare(0, p.size(), p) == 0;
-    if (allowed) continue;
-    std::string best;
-    int best_d = 1 << 30;
-    for (const auto& k : known) {
-      const int d = edit_distance(key, k);
-      if (d < best_d) {
-        best_d = d;
-        best = k;
+std::vector<std::string> ConfigReader::rows(const std::string& table) {
+  if (std::find(tables_.begin(), tables_.end(), table) == tables_.end()) tables_.push_back(table);
+  return cfg_.children(table);
+}
+
+bool ConfigReader::declared(const std::string& key) const {
+  if (used_.count(key)) return true;
+  for (const auto& p : allowed_prefixes_) {
+    if (key.compare(0, p.size(), p) == 0) return true;
+  }
+  // "<table>.<row>.<field>": known if some row's field was read.
+  for (const auto& t : tables_) {
+    if (key.size() <= t.size() + 1 || key.compare(0, t.size(), t) != 0 || key[t.size()] != '.') continue;
+    const size_t dot = key.find('.', t.size() + 1);
+    if (dot == std::string::npos) return false;
+    const std::string field = key.substr(dot);  // ".share"
+    for (auto it = used_.lower_bound(t + "."); it != used_.end() && it->compare(0, t.size() + 1, t + ".") == 0; ++it) {
+      if (it->size() > field.size() && it->compare(it->size() - field.size(), field.size(), field) == 0 &&
+          it->find('.', t.size() + 1) == it->size() - field.size()) {
+        return true;
       }
     }
-    std::string hint;
-    if (!best.empty() && best_d <= std::max<int>(3, static_cast<int>(key.size()) / 4)) {
-      hint = fmt::format("; did you mean '{}'?", best);
-    }
-    throw UsageError(fmt::format("{}: unknown key '{}'{}", value.origin, key, hint));
+    return false;
   }
+  return false;
+}
+
+void ConfigReader::check_keys(const Config& cfg) const {
+  const std::pair<const std::string, ConfigValue>* first = nullptr;
+  for (const auto& kv : cfg.entries()) {
+    if (!declared(kv.first) && (first == nullptr || kv.second.order < first->second.order)) first = &kv;
+  }
+  if (first == nullptr) return;
+  const std::string& key = first->first;
+  std::string best;
+  int best_d = 1 << 30;
+  for (const auto& k : used_) {
+    const int d = edit_distance(key, k);
+    if (d < best_d) {
+      best_d = d;
+      best = k;
+    }
+  }
+  std::string hint;
+  if (!best.empty() && key.size() < 200 && best_d <= std::max<int>(3, static_cast<int>(key.size()) / 4)) {
+    hint = fmt::format("; did you mean '{}'?", best);
+  }
+  throw UsageError(fmt::format("{}: unknown key '{}'{}", first->second.origin, key, hint));
 }
 
 // ---------------------------------------------------------------- output
@@ -374,7 +391,7 @@ void write_config_yaml(std::ostream& os, const std::vector<ResolvedKey>& keys) {
     // A list is written as a flow sequence; any other value is a plain
     // scalar unless it could be read as something else (a leading '[' or
     // '-', a ': ' inside, ...), then a double-quoted one.
-    const bool is_list = k.allowed == "list";
+    const bool is_list = k.is_list;
     const std::string& v = k.value;
     const bool plain = is_list || (!v.empty() && v.find_first_of(":#{}&*!|>'\"%@`,\\") == std::string::npos &&
                                    v.front() != '[' && v.front() != ']' && v.front() != '?' && v.front() != ' ' &&

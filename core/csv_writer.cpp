@@ -1,6 +1,8 @@
 #include "core/csv_writer.h"
 
+#include <algorithm>
 #include <cerrno>
+#include <cstdlib>
 #include <filesystem>
 #include <set>
 #include <stdexcept>
@@ -10,6 +12,7 @@
 #include <fmt/ranges.h>
 
 #include "core/atomic_file.h"
+#include "core/error.h"
 
 namespace mecrl {
 
@@ -17,7 +20,7 @@ namespace {
 
 std::string errno_text(int err) { return std::generic_category().message(err); }
 
-std::vector<std::string> split_header(const std::string& line) {
+std::vector<std::string> split_commas(const std::string& line) {
   std::vector<std::string> out;
   size_t begin = 0;
   for (;;) {
@@ -29,6 +32,39 @@ std::vector<std::string> split_header(const std::string& line) {
 }
 
 }  // namespace
+
+size_t drop_csv_rows_from(const std::string& path, const std::string& column, double first_dropped) {
+  const std::string text = read_file(path);
+  const size_t header_end = text.find('\n');
+  if (header_end == std::string::npos) return 0;  // no complete header: nothing logged yet
+  const std::vector<std::string> header = split_commas(text.substr(0, header_end));
+  const auto col = std::find(header.begin(), header.end(), column);
+  if (col == header.end()) {
+    throw std::runtime_error(fmt::format("'{}': no column '{}' in the header", path, column));
+  }
+  const size_t index = static_cast<size_t>(col - header.begin());
+  std::string kept = text.substr(0, header_end + 1);
+  size_t dropped = 0;
+  for (size_t at = header_end + 1; at < text.size();) {
+    const size_t end = text.find('\n', at);
+    if (end == std::string::npos) {  // a row cut short by a kill
+      ++dropped;
+      break;
+    }
+    const std::vector<std::string> cells = split_commas(text.substr(at, end - at));
+    char* stop = nullptr;
+    const double v = index < cells.size() ? std::strtod(cells[index].c_str(), &stop) : 0;
+    const bool parsed = index < cells.size() && !cells[index].empty() && *stop == '\0';
+    if (parsed && v < first_dropped) {
+      kept.append(text, at, end + 1 - at);
+    } else {
+      ++dropped;
+    }
+    at = end + 1;
+  }
+  if (dropped > 0) write_file_atomic(path, kept);
+  return dropped;
+}
 
 CsvWriter::CsvWriter(const std::string& path, Mode mode, std::vector<std::string> columns)
     : path_(path) {
@@ -42,13 +78,16 @@ CsvWriter::CsvWriter(const std::string& path, Mode mode, std::vector<std::string
     const size_t keep = last_newline == std::string::npos ? 0 : last_newline + 1;
     if (keep != text.size()) {
       std::filesystem::resize_file(path, keep, ec);
-      if (ec) throw std::runtime_error(fmt::format("cannot truncate the partial last line of '{}': {}", path, ec.message()));
+      if (ec) {
+        throw IoError(fmt::format("cannot truncate the partial last line of '{}': {}", path, ec.message()),
+                      ec.value());
+      }
       text.resize(keep);
     }
     if (!text.empty()) {
       std::string header = text.substr(0, text.find('\n'));
       if (!header.empty() && header.back() == '\r') header.pop_back();
-      std::vector<std::string> existing = split_header(header);
+      std::vector<std::string> existing = split_commas(header);
       if (!columns.empty() && columns != existing) {
         throw std::runtime_error(fmt::format(
             "cannot append to '{}': its header is '{}' but this run writes '{}'", path, header,
@@ -59,7 +98,10 @@ CsvWriter::CsvWriter(const std::string& path, Mode mode, std::vector<std::string
     }
   }
   file_ = std::fopen(path.c_str(), resume ? "ab" : "wb");
-  if (file_ == nullptr) throw std::runtime_error(fmt::format("cannot open '{}': {}", path, errno_text(errno)));
+  if (file_ == nullptr) {
+    const int err = errno;
+    throw IoError(fmt::format("cannot open '{}': {}", path, errno_text(err)), err);
+  }
   if (!columns.empty()) set_columns(std::move(columns));
   if (!columns_.empty() && !header_written_) {
     write(fmt::format("{}\n", fmt::join(columns_, ",")));
@@ -111,7 +153,8 @@ void CsvWriter::row(const std::vector<std::pair<std::string, double>>& values) {
 
 void CsvWriter::write(const std::string& text) {
   if (std::fwrite(text.data(), 1, text.size(), file_) != text.size() || std::fflush(file_) != 0) {
-    throw std::runtime_error(fmt::format("cannot write '{}': {}", path_, errno_text(errno)));
+    const int err = errno;
+    throw IoError(fmt::format("cannot write '{}': {}", path_, errno_text(err)), err);
   }
 }
 

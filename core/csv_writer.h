@@ -43,4 +43,11 @@ class CsvWriter {
   bool header_written_ = false;
 };
 
+// A resumed run must not log a step twice: rewrites the CSV at `path`
+// (atomically) keeping the header and the rows whose `column` is below
+// `first_dropped` (a partial last line goes too). Returns the number of rows
+// dropped; 0 leaves the file untouched. Throws if `column` is not in the
+// header, IoError if the file cannot be rewritten.
+size_t drop_csv_rows_from(const std::string& path, const std::string& column, double first_dropped);
+
 }  // namespace mecrl

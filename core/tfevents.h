@@ -37,4 +37,12 @@ class TfEventsWriter {
   std::FILE* file_ = nullptr;
 };
 
+// A resumed run must not log a step twice (TensorBoard would draw both):
+// rewrites the event file at `path` (atomically) without the events whose
+// step is >= first_dropped_step, and without a torn last record (a run
+// killed mid-write). The file-version record stays. Returns the number of
+// records dropped; 0 leaves the file untouched. Throws IoError if it cannot
+// be read or rewritten.
+int64_t drop_events_from_step(const std::string& path, int64_t first_dropped_step);
+
 }  // namespace mecrl

@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "core/team.h"
+#include "envs/check_state.h"
 #include "envs/vec_env.h"
 
 namespace mecrl {
@@ -103,9 +104,12 @@ class ScenarioEnv final : public VecEnv {
   }
   void load_state(const std::vector<uint8_t>& bytes) override {
     if (bytes.size() != state_bytes_ + buf_bytes_) {
-      throw std::runtime_error("env state has " + std::to_string(bytes.size()) + " bytes, expected " +
-                               std::to_string(state_bytes_ + buf_bytes_) +
-                               " (different scenario, size or backend layout)");
+      throw EnvStateError(std::string(Sc::kName) + " state of " + std::to_string(bytes.size()) + " bytes, expected " +
+                          std::to_string(state_bytes_ + buf_bytes_) + " (another scenario, size or backend layout)");
+    }
+    const std::string problem = check_state_bytes<Sc>(p_, layout_, dims_, bytes.data(), state_bytes_, buf_bytes_);
+    if (!problem.empty()) {
+      throw EnvStateError(std::string("not a state the ") + Sc::kName + " dynamics can reach: " + problem);
     }
     exec_.from_host(state_mem_, bytes.data(), state_bytes_);
     exec_.from_host(buf_mem_, bytes.data() + state_bytes_, buf_bytes_);

@@ -12,11 +12,19 @@
 #include <string>
 #include <vector>
 
+#include "core/error.h"
 #include "envs/step_buffers.h"
 
 namespace mecrl {
 
 enum class Device { Cpu, Cuda };
+
+// Saved state bytes that load_state refuses (wrong size, or a state the
+// scenario's dynamics cannot reach). The caller names the file they came from.
+class EnvStateError : public UsageError {
+ public:
+  using UsageError::UsageError;
+};
 
 class VecEnv {
  public:
@@ -41,6 +49,9 @@ class VecEnv {
 
   // The whole simulator state as bytes (host copy), for checkpoints.
   virtual std::vector<uint8_t> save_state() const = 0;
+  // Replaces the state with saved bytes, after checking them (size, and the
+  // scenario's invariants: envs/check_state.h); throws EnvStateError and
+  // leaves the env as it was if they fail.
   virtual void load_state(const std::vector<uint8_t>& bytes) = 0;
 
   // CUDA stream (cudaStream_t) to launch on; ignored by the CPU backend.

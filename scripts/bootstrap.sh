@@ -9,7 +9,8 @@ root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 
 # Debian package -> why
 #   cmake ninja-build g++        build tools
-#   libfmt-dev libyaml-cpp-dev   formatting, YAML configs
+#   libfmt-dev libyaml-dev       formatting, YAML configs (libyaml: linear-time event parser)
+#   libyaml-cpp-dev              the tests' independent YAML reader (config.yaml, the catalogue)
 #   libcli11-dev                 the command line
 #   nlohmann-json3-dev           JSON (reports, safetensors headers)
 #   libgtest-dev libbenchmark-dev  tests and benchmarks
@@ -17,7 +18,7 @@ root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 #   libonnx-dev libprotobuf-dev  `mecrl export` writes policy.onnx with ONNX's own protobuf
 #                                classes and runs ONNX's checker (deploy/onnx_actor.cpp)
 #   python3-venv                 virtualenv for the Python cross-checks
-packages=(cmake ninja-build g++ libfmt-dev libyaml-cpp-dev libcli11-dev nlohmann-json3-dev
+packages=(cmake ninja-build g++ libfmt-dev libyaml-dev libyaml-cpp-dev libcli11-dev nlohmann-json3-dev
           libgtest-dev libbenchmark-dev libonnx-dev libprotobuf-dev python3-venv)
 # LibTorch from Debian unless the build uses another one (scripts/build.sh: MECRL_TORCH).
 [ "${MECRL_TORCH:-debian}" = "debian" ] && packages+=(libtorch-dev)

@@ -5,12 +5,18 @@
 # resume; then a one-screen summary. Budget: under 5 minutes on an H100 (each
 # phase has its own timeout; the most important come first).
 #
-#   prepare here:  ../shared/device/carry-debs.sh        (C++ packages into .deps/)
+#   prepare here:  ../shared/device/carry-debs.sh $(scripts/gpu-check.sh --debs)   (C++ packages into .deps/)
 #   run there:     scripts/gpu-check.sh                  (device tool: carry [".deps"])
 #
 # Results (logs, JSON, summary.txt) land in $OUT (the device tool's output
 # folder) or ./gpu-results. Exit status: 0 when every phase passed.
 set -uo pipefail
+# The Debian packages the build needs beyond the device's base image.
+if [ "${1:-}" = --debs ]; then
+  echo libfmt-dev libfmt9 libgtest-dev libbenchmark-dev libbenchmark1debian libyaml-dev libyaml-0-2 \
+       libyaml-cpp-dev libyaml-cpp0.7 libcli11-dev nlohmann-json3-dev
+  exit 0
+fi
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 out="${OUT:-$root/gpu-results}"
 build="${MECRL_GPU_BUILD_DIR:-$root/build-gpu}"

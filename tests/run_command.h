@@ -7,10 +7,11 @@
 #include <unistd.h>
 
 #include <cstdio>
-#include <fstream>
-#include <sstream>
+#include <filesystem>
 #include <string>
 #include <vector>
+
+#include "temp_dir.h"
 
 namespace mecrl::testing {
 
@@ -18,13 +19,6 @@ struct CommandResult {
   int status = -1;
   std::string out, err;
 };
-
-inline std::string slurp(const std::string& path) {
-  std::ifstream in(path);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
 
 inline CommandResult run_command(const std::vector<std::string>& args, const std::string& cwd = "") {
   char out_tmpl[] = "/tmp/mecrl_out_XXXXXX";
@@ -54,8 +48,8 @@ inline CommandResult run_command(const std::vector<std::string>& args, const std
   posix_spawn_file_actions_destroy(&fa);
   close(out_fd);
   close(err_fd);
-  r.out = slurp(out_tmpl);
-  r.err = slurp(err_tmpl);
+  r.out = slurp(std::filesystem::path(out_tmpl));
+  r.err = slurp(std::filesystem::path(err_tmpl));
   std::remove(out_tmpl);
   std::remove(err_tmpl);
   return r;

@@ -16,6 +16,7 @@
 #include "core/random.h"
 #include "core/team.h"
 #include "envs/cartpole/features.h"
+#include "envs/cartpole/validate_state.h"
 #include "envs/step_buffers.h"
 
 namespace mecrl::cartpole {
@@ -141,6 +142,9 @@ struct CartPoleScenario {
       actions[e] = policy == 2 ? 1 : 0;
     }
   }
+  // "" if env e of a loaded state is one the dynamics can reach, else why not.
+  static std::string check_state(const Params& p, const State& s, int e) { return check_cartpole_state(p, s, e); }
+
   static std::vector<std::string> cost_names() { return {}; }
   static std::vector<std::string> info_names() { return {}; }
   static std::vector<std::string> baseline_names() { return {"random", "left", "right"}; }

@@ -16,7 +16,7 @@ struct TableRows {
 };
 
 TableRows rows_of(ConfigReader& r, const std::string& table) {
-  return TableRows{r.config().children(table), table};
+  return TableRows{r.rows(table), table};
 }
 
 // Resolves a row name given by `key` (already read into `name`) against a table.

@@ -7,6 +7,7 @@
 
 #include "envs/offload/baselines.h"
 #include "envs/offload/step.h"
+#include "envs/offload/validate_state.h"
 
 namespace mecrl::offload {
 
@@ -48,6 +49,9 @@ struct OffloadScenario {
   MECRL_HD static void act(int policy, const Params& p, const State& s, int e, int32_t* actions) {
     baseline_actions(static_cast<Baseline>(policy), p, s, e, p.goa_tau, actions);
   }
+
+  // "" if env e of a loaded state is one the dynamics can reach, else why not.
+  static std::string check_state(const Params& p, const State& s, int e) { return check_offload_state(p, s, e); }
 
   static std::vector<std::string> cost_names() { return {"energy", "accuracy", "hallucination"}; }
   static std::vector<std::string> info_names() {

@@ -7,6 +7,7 @@
 
 #include "envs/uncertainty/baselines.h"
 #include "envs/uncertainty/step.h"
+#include "envs/uncertainty/validate_state.h"
 
 namespace mecrl::uncertainty {
 
@@ -44,6 +45,9 @@ struct UncertaintyScenario {
   MECRL_HD static void act(int policy, const Params& p, const State& s, int e, int32_t* actions) {
     baseline_actions(static_cast<Baseline>(policy), p, s, e, actions);
   }
+
+  // "" if env e of a loaded state is one the dynamics can reach, else why not.
+  static std::string check_state(const Params& p, const State& s, int e) { return check_uncertainty_state(p, s, e); }
 
   static std::vector<std::string> cost_names() { return {"accuracy"}; }
   static std::vector<std::string> info_names() {

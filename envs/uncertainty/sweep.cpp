@@ -43,7 +43,6 @@ std::vector<Point> plan(const SweepRequest& req) {
     pt.params = read_uncertainty_params(r);
     pt.settings = read_eval_settings(r);
     r.finish();
-    if (req.episodes > 0) pt.settings.episodes = req.episodes;
     points.push_back(std::move(pt));
     // Odometer over the axes, last axis fastest.
     size_t a = req.axes.size();

@@ -26,10 +26,9 @@ struct SweepAxis {
 SweepAxis parse_sweep_axis(const std::string& text);
 
 struct SweepRequest {
-  Config base;                        // config file with its plain key=value overrides
+  Config base;                        // config file with its plain key=value overrides (and eval.episodes)
   std::vector<std::string> policies;  // baseline names (or whatever `resolve` accepts)
   std::vector<SweepAxis> axes;        // the grid: first axis varies slowest
-  int episodes = -1;                  // snapshots per point (-1: eval.episodes)
   std::string out_csv;                // written atomically (temp file, then rename)
   // Reads the keys the caller owns (env.scenario, agent.* prefixes, ...)
   // before the unknown-key check of each point.

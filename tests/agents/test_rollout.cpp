@@ -4,9 +4,13 @@
 // policy's own log-probabilities recomputed row by row, the host-read counter.
 #include <gtest/gtest.h>
 
+#include <filesystem>
+#include <limits>
+
 #include "agents/host_reads.h"
 #include "agents/rollout_collector.h"
 #include "agents/trainer.h"
+#include "core/atomic_file.h"
 #include "core/config.h"
 #include "envs/cpu_exec.h"
 #include "envs/offload/params_config.h"
@@ -146,6 +150,42 @@ TEST(Trainer, OneHostReadPerIteration) {
     if (wm) EXPECT_GT(t.history().back().wm.gate_open, 0.0);
     EXPECT_LT(t.decision_capacity(), 4 * 10);  // shrank to what the data needs
   }
+}
+
+}  // namespace
+}  // namespace mecrl::agents
+
+namespace mecrl::agents {
+namespace {
+
+// Issue 14, case 1.6: a parameter that turned NaN stops training at the end
+// of that iteration, with the quantity named, before the checkpoint is
+// overwritten: the one on disk keeps its bytes (and finite weights).
+TEST(Trainer, NonFiniteParameterStopsBeforeTheCheckpoint) {
+  const std::filesystem::path run = std::filesystem::temp_directory_path() / "mecrl_nonfinite_stop";
+  std::filesystem::remove_all(run);
+  OffEnv env(params(10), 4, CpuExec{1});
+  AgentConfig c = test_configs::small_config();
+  c.train.checkpoint_every = 1;
+  c.train.quiet = true;
+  Trainer t(env, c, run.string());
+  t.iterate();
+  const std::string model = run / "checkpoints" / "last" / "model.safetensors";
+  const std::string saved = read_file(model);
+  {
+    torch::NoGradGuard no_grad;
+    t.policy()->parameters().front().view(-1)[0] = std::numeric_limits<float>::quiet_NaN();
+  }
+  try {
+    t.iterate();
+    ADD_FAILURE() << "a NaN parameter trained on";
+  } catch (const std::runtime_error& e) {
+    const std::string what = e.what();
+    EXPECT_NE(what.find("iteration 2: "), std::string::npos) << what;
+    EXPECT_NE(what.find("training stopped, the last checkpoint is from before it"), std::string::npos) << what;
+  }
+  EXPECT_EQ(read_file(model), saved);
+  std::filesystem::remove_all(run);
 }
 
 }  // namespace

@@ -58,7 +58,7 @@ INSTANTIATE_TEST_SUITE_P(
     ::testing::Values(
         BadCase{"missing_file", nullptr, {}, "{F}: cannot open config file (No such file or directory)"},
         BadCase{"yaml_syntax", "env:\n  num_users: [1, 2\n", {},
-                "{F}:3:1: YAML syntax error: end of sequence flow not found"},
+                "{F}:3:1: YAML syntax error: did not find expected ',' or ']' (while parsing a flow sequence at line 2)"},
         BadCase{"not_a_mapping", "- a\n- b\n", {}, "{F}:1: a config file must be a mapping of keys"},
         BadCase{"unknown_key", "env:\n  num_user: 50\n", {},
                 "{F}:3: unknown key 'env.num_user'; did you mean 'env.num_users'?"},

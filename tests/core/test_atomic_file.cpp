@@ -145,5 +145,39 @@ TEST(AtomicDir, ErrorsLeaveBothSidesAlone) {
   EXPECT_EQ(slurp(dir / "final"), "a file, not a checkpoint");
 }
 
+// What interrupted writes leave beside a path, whatever process left them,
+// goes; everything else in the directory stays.
+TEST(AtomicDir, RemoveStaleTemporaries) {
+  const fs::path dir = fresh_dir("stale");
+  const std::string last = (dir / "last").string();
+  fs::create_directories(dir / "last");
+  std::ofstream(dir / "last" / "keep") << "x";
+  for (const char* junk : {".tmp-last-12345", ".last.new.999.0", ".last.old.77.3"}) {
+    fs::create_directories(dir / junk);
+    std::ofstream(dir / junk / "big") << std::string(1000, 'x');
+  }
+  std::ofstream(dir / ".last.tmp.5.1") << "half a file";
+  for (const char* keep : {"other", ".tmp-lastx-1", ".last.new.x.0", ".last.new.1", ".lastly.new.1.2", ".tmp-last-1a"}) {
+    std::ofstream(dir / keep) << "mine";
+  }
+  EXPECT_EQ(remove_stale_temporaries(last), 4);
+  EXPECT_EQ(names_in(dir), (std::set<std::string>{".last.new.1", ".last.new.x.0", ".lastly.new.1.2", ".tmp-last-1a",
+                                                  ".tmp-lastx-1", "last", "other"}));
+  EXPECT_EQ(slurp(dir / "last" / "keep"), "x");
+  EXPECT_EQ(remove_stale_temporaries((dir / "nowhere" / "last").string()), 0) << "a missing parent: nothing to do";
+}
+
+TEST(AtomicDir, TempDirBesideIsFreshAndPublishable) {
+  const fs::path dir = fresh_dir("temp_dir");
+  const std::string final_dir = (dir / "last").string();
+  const std::string a = make_temp_dir_beside(final_dir), b = make_temp_dir_beside(final_dir);
+  EXPECT_NE(a, b);
+  EXPECT_TRUE(fs::is_directory(a));
+  write_file_atomic(a + "/f", "1");
+  publish_dir_atomic(a, final_dir);
+  EXPECT_EQ(slurp(dir / "last" / "f"), "1");
+  EXPECT_EQ(remove_stale_temporaries(final_dir), 1) << "b was never published";
+}
+
 }  // namespace
 }  // namespace mecrl

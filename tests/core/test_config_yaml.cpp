@@ -23,7 +23,8 @@ TEST(ConfigYaml, RoundTripsThroughAYamlReader) {
       {"env.dash", "- item", "any string", "a sequence lookalike", ""},
       {"env.noise_dbm_per_hz", "-174", "[-250, -100]", "a negative number", ""},
       {"env.scenario", "offload", "offload | uncertainty", "plain word", ""},
-      {"lagrangian.lr", "[0.03, 0.1, 0.1]", "list", "one per cost", ""},
+      // A list of numbers, as ConfigReader records it (its range in `allowed`).
+      {"lagrangian.lr", "[0.03, 0.1, 0.1]", "number or list of numbers in [0, 100]", "one per cost", "", true},
       {"train.name", "", "any string", "empty", ""},
   };
   std::ostringstream os;
@@ -34,7 +35,7 @@ TEST(ConfigYaml, RoundTripsThroughAYamlReader) {
     std::stringstream path(k.key);
     for (std::string part; std::getline(path, part, '.');) n.reset(n[part]);  // reset: move, not assign
     ASSERT_TRUE(n.IsDefined()) << k.key << "\n" << os.str();
-    if (k.allowed == "list") {
+    if (k.is_list) {
       ASSERT_TRUE(n.IsSequence()) << k.key;
       EXPECT_EQ(n.size(), 3u);
       EXPECT_EQ(n[0].as<std::string>(), "0.03");
@@ -51,7 +52,8 @@ TEST(ConfigYaml, ResolvedKeysRoundTrip) {
       {"tables.gpus.A100.source", "[pub] NVIDIA A100 datasheet", "any string", "provenance", "x"},
       {"tables.gpus.A100.name", "NVIDIA A100-80GB", "any string", "display name", "x"},
       {"tables.gpus.A100.note", "say \"hi\" \\ back, then: stop # not a comment", "any string", "free text", "x"},
-      {"env.server.gpu", "[L4, A100]", "list", "one per server", "x"},
+      {"env.server.gpu", "[L4, A100]", "list", "one per server", "x", true},
+      {"lagrangian.lr", "[0.03, 0.1, 0.1]", "number or list of numbers in [0, 100]", "one per cost", "x", true},
       {"env.dt_s", "0.25", "(0, 10]", "slot length, s", "x"},
       {"seed", "7", "integer", "run seed", "x"},
   };
@@ -63,9 +65,11 @@ TEST(ConfigYaml, ResolvedKeysRoundTrip) {
   for (const ResolvedKey& k : keys) {
     const ConfigValue* v = cfg.find(k.key);
     ASSERT_NE(v, nullptr) << k.key << " in\n" << os.str();
-    if (k.allowed == "list") {
+    if (k.is_list) {
       EXPECT_TRUE(v->is_sequence) << k.key;
-      EXPECT_EQ(v->items, (std::vector<std::string>{"L4", "A100"}));
+      const std::vector<std::string> want =
+          k.key == "env.server.gpu" ? std::vector<std::string>{"L4", "A100"} : std::vector<std::string>{"0.03", "0.1", "0.1"};
+      EXPECT_EQ(v->items, want) << k.key;
     } else {
       EXPECT_FALSE(v->is_sequence) << k.key;
       EXPECT_EQ(v->text, k.value) << k.key << " in\n" << os.str();

@@ -131,5 +131,26 @@ TEST(Csv, BadColumnNamesAreErrors) {
   EXPECT_NE(error_of([&] { csv.row({{"a", 1}, {"a", 2}}); }).find("twice"), std::string::npos);
 }
 
+// A resumed run drops the rows logged after its checkpoint (and a row cut
+// short by a kill) before it logs those steps again.
+TEST(Csv, DropRowsFromStep) {
+  const std::string path = fresh_file("drop.csv");
+  spit(path, "global_step,x\n512,1\n1024,2\n1536,3\n2048,4\n25");
+  EXPECT_EQ(drop_csv_rows_from(path, "global_step", 1536), 3u);
+  EXPECT_EQ(slurp(path), "global_step,x\n512,1\n1024,2\n");
+  EXPECT_EQ(drop_csv_rows_from(path, "global_step", 4096), 0u);
+  EXPECT_EQ(slurp(path), "global_step,x\n512,1\n1024,2\n");
+  spit(path, "x,global_step\n1,10\n2,20\n");
+  EXPECT_EQ(drop_csv_rows_from(path, "global_step", 20), 1u) << "found by name, not position";
+  EXPECT_EQ(slurp(path), "x,global_step\n1,10\n");
+  EXPECT_NE(error_of([&] { drop_csv_rows_from(path, "step", 0); }).find("no column 'step'"), std::string::npos);
+  // Then the writer appends under the same header.
+  {
+    CsvWriter csv(path, CsvWriter::Mode::kAppend, {"x", "global_step"});
+    csv.row({{"x", 3}, {"global_step", 20}});
+  }
+  EXPECT_EQ(slurp(path), "x,global_step\n1,10\n3,20\n");
+}
+
 }  // namespace
 }  // namespace mecrl

@@ -1,4 +1,4 @@
-// TfEventsWriter output decoded by a reader written here from the format
+// TfEventsWriter output decoded by tests/tfevents_reader.h, written from the format
 // description alone: TFRecord framing with both masked CRCs (bitwise CRC),
 // then a generic protobuf wire-format decoder for Event / Summary / Value.
 #include <gtest/gtest.h>
@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "temp_dir.h"
+#include "tfevents_reader.h"
 #include "core/tfevents.h"
 
 namespace mecrl {
@@ -24,6 +25,7 @@ namespace {
 
 namespace fs = std::filesystem;
 using testing::slurp;
+using namespace testing::tfevents;
 
 fs::path test_root() { return testing::scratch_root() / "tfevents"; }
 
@@ -31,114 +33,6 @@ fs::path fresh_dir(const std::string& name) {
   const fs::path dir = test_root() / name;
   fs::remove_all(dir);
   return dir;
-}
-
-uint32_t bitwise_masked_crc(std::string_view s) {
-  uint32_t crc = 0xffffffffu;
-  for (unsigned char byte : s) {
-    crc ^= byte;
-    for (int bit = 0; bit < 8; ++bit) crc = (crc & 1u) ? (crc >> 1) ^ 0x82F63B78u : crc >> 1;
-  }
-  crc = ~crc;
-  return ((crc >> 15) | (crc << 17)) + 0xa282ead8u;
-}
-
-uint64_t le(std::string_view s, size_t at, int bytes) {
-  uint64_t v = 0;
-  for (int i = 0; i < bytes; ++i) v |= static_cast<uint64_t>(static_cast<unsigned char>(s.at(at + i))) << (8 * i);
-  return v;
-}
-
-// TFRecord framing; throws on any CRC or length problem.
-std::vector<std::string> read_records(const std::string& file) {
-  std::vector<std::string> out;
-  size_t at = 0;
-  while (at < file.size()) {
-    if (file.size() - at < 12) throw std::runtime_error("truncated record header");
-    const uint64_t len = le(file, at, 8);
-    if (le(file, at + 8, 4) != bitwise_masked_crc(std::string_view(file).substr(at, 8))) {
-      throw std::runtime_error("length crc mismatch");
-    }
-    if (file.size() - at - 12 < len + 4) throw std::runtime_error("truncated record data");
-    const std::string data = file.substr(at + 12, len);
-    if (le(file, at + 12 + len, 4) != bitwise_masked_crc(data)) throw std::runtime_error("data crc mismatch");
-    out.push_back(data);
-    at += 12 + len + 4;
-  }
-  return out;
-}
-
-struct Field {
-  uint64_t number = 0, wire = 0;
-  uint64_t scalar = 0;  // varint, fixed32 or fixed64 bits
-  std::string bytes;    // length-delimited payload
-};
-
-uint64_t read_varint(std::string_view s, size_t& at) {
-  uint64_t v = 0;
-  for (int shift = 0; shift < 70; shift += 7) {
-    const auto b = static_cast<unsigned char>(s.at(at++));
-    v |= static_cast<uint64_t>(b & 0x7f) << shift;
-    if (!(b & 0x80)) return v;
-  }
-  throw std::runtime_error("varint too long");
-}
-
-std::multimap<uint64_t, Field> decode(std::string_view s) {
-  std::multimap<uint64_t, Field> fields;
-  size_t at = 0;
-  while (at < s.size()) {
-    Field f;
-    const uint64_t key = read_varint(s, at);
-    f.number = key >> 3;
-    f.wire = key & 7;
-    if (f.wire == 0) {
-      f.scalar = read_varint(s, at);
-    } else if (f.wire == 1) {
-      f.scalar = le(s, at, 8);
-      at += 8;
-    } else if (f.wire == 5) {
-      f.scalar = le(s, at, 4);
-      at += 4;
-    } else if (f.wire == 2) {
-      const uint64_t len = read_varint(s, at);
-      if (len > s.size() - at) throw std::runtime_error("length-delimited field overruns");
-      f.bytes = std::string(s.substr(at, len));
-      at += len;
-    } else {
-      throw std::runtime_error("unexpected wire type");
-    }
-    fields.emplace(f.number, f);
-  }
-  return fields;
-}
-
-const Field& only(const std::multimap<uint64_t, Field>& m, uint64_t number, uint64_t wire) {
-  if (m.count(number) != 1) throw std::runtime_error("field " + std::to_string(number) + " not present once");
-  const Field& f = m.find(number)->second;
-  if (f.wire != wire) throw std::runtime_error("field " + std::to_string(number) + " has the wrong wire type");
-  return f;
-}
-
-struct DecodedScalar {
-  double wall_time;
-  int64_t step;
-  std::string tag;
-  float value;
-};
-
-DecodedScalar decode_scalar_event(const std::string& data) {
-  const auto event = decode(data);
-  DecodedScalar d{};
-  const uint64_t wall_bits = only(event, 1, 1).scalar;
-  std::memcpy(&d.wall_time, &wall_bits, 8);
-  d.step = static_cast<int64_t>(only(event, 2, 0).scalar);
-  const auto summary = decode(only(event, 5, 2).bytes);
-  const auto value = decode(only(summary, 1, 2).bytes);
-  d.tag = only(value, 1, 2).bytes;
-  const auto value_bits = static_cast<uint32_t>(only(value, 2, 5).scalar);
-  std::memcpy(&d.value, &value_bits, 4);
-  return d;
 }
 
 double now_s() {
@@ -246,6 +140,36 @@ TEST(TfEvents, UnwritableDirectoryIsAnError) {
   } catch (const std::runtime_error& e) {
     EXPECT_NE(std::string(e.what()).find(dir.string()), std::string::npos) << e.what();
   }
+}
+
+// A resumed run drops what was logged after its checkpoint: events at or
+// past the first step it logs again, and a record torn by a kill.
+TEST(TfEvents, DropEventsFromStepKeepsEarlierOnesAndTheVersion) {
+  const fs::path dir = fresh_dir("drop");
+  std::string path;
+  {
+    TfEventsWriter writer(dir.string());
+    for (int64_t step : {100, 200, 300, 400}) {
+      writer.scalar("charts/SPS", step, static_cast<float>(step));
+      writer.scalar("losses/value_loss", step, 1.f);
+    }
+    path = writer.path();
+  }
+  const std::string whole = slurp(path);
+  EXPECT_EQ(drop_events_from_step(path, 500), 0);
+  EXPECT_EQ(slurp(path), whole) << "nothing to drop: untouched";
+  EXPECT_EQ(drop_events_from_step(path, 300), 4);
+  const auto kept = read_records(slurp(path));
+  ASSERT_EQ(kept.size(), 5u);
+  EXPECT_EQ(only(decode(kept[0]), 3, 2).bytes, "brain.Event:2");
+  std::vector<int64_t> steps;
+  for (size_t i = 1; i < kept.size(); ++i) steps.push_back(decode_scalar_event(kept[i]).step);
+  EXPECT_EQ(steps, (std::vector<int64_t>{100, 100, 200, 200}));
+  EXPECT_EQ(slurp(path), whole.substr(0, slurp(path).size())) << "the kept records are a byte prefix";
+  // A torn last record (a kill mid-write) goes too.
+  std::ofstream(path, std::ios::app | std::ios::binary) << std::string("\x10\0\0\0\0\0\0\0abc", 11);
+  EXPECT_EQ(drop_events_from_step(path, 300), 1);
+  EXPECT_EQ(read_records(slurp(path)).size(), 5u);
 }
 
 }  // namespace

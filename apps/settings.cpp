@@ -1,0 +1,49 @@
+#include "apps/settings.h"
+
+#include <filesystem>
+
+#include "apps/scenario_config.h"
+
+namespace mecrl::app {
+namespace {
+
+void read_all(ConfigReader& r, Settings& s) {
+  s.env = read_env_factory(r);
+  s.eval = read_eval_protocol(s.env.scenario, r);
+  s.agent = agents::read_agent_config(r, s.env.dims(1).costs);
+}
+
+}  // namespace
+
+EvalProtocol read_eval_protocol(const std::string& scenario, ConfigReader& r) {
+  EvalProtocol e;
+  if (scenario == "offload") {
+    e.offload = offload::read_eval_settings(r);
+  } else if (scenario == "uncertainty") {
+    e.uncertainty = uncertainty::read_eval_settings(r);
+  } else {
+    r.get("eval.episodes", e.episodes, 1, 1 << 20, "episodes to average over");
+  }
+  r.get("eval.deterministic", e.deterministic,
+        "trained policies: most likely action (true) or sampled from the policy (false)");
+  return e;
+}
+
+Settings read_settings(const Config& cfg) {
+  std::error_code ec;
+  if (const auto preset = scenario_preset(cfg); preset && std::filesystem::is_regular_file(*preset, ec)) {
+    const Config defaults = Config::load(*preset);
+    ConfigReader schema(defaults);
+    Settings ignored;
+    read_all(schema, ignored);
+    schema.check_keys(cfg);
+  }
+  ConfigReader r(cfg);
+  Settings s;
+  read_all(r, s);
+  r.finish();
+  s.resolved = r.resolved();
+  return s;
+}
+
+}  // namespace mecrl::app
