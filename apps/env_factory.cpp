@@ -13,11 +13,11 @@
 
 namespace mecrl::app {
 
-Device pick_device(const std::string& wanted) {
+Device pick_device(const std::string& wanted, const std::string& key) {
   const bool gpu = cuda::built_with_cuda() && cuda::device_count() > 0;
   if (wanted == "cuda" && !gpu) {
-    throw UsageError(cuda::built_with_cuda() ? "train.device = cuda but no CUDA device is visible"
-                                             : "train.device = cuda but this mecrl was built without CUDA");
+    throw UsageError(cuda::built_with_cuda() ? key + " = cuda but no CUDA device is visible"
+                                             : key + " = cuda but this mecrl was built without CUDA");
   }
   return (wanted == "cuda" || (wanted == "auto" && gpu)) ? Device::Cuda : Device::Cpu;
 }

@@ -26,6 +26,8 @@ EvalProtocol read_eval_protocol(const std::string& scenario, ConfigReader& r) {
   }
   r.get("eval.deterministic", e.deterministic,
         "trained policies: most likely action (true) or sampled from the policy (false)");
+  r.get("eval.device", e.device, {"auto", "cpu", "cuda"},
+        "where the evaluation's envs step (auto = cuda when a GPU is present; exported bundles run on the cpu)");
   return e;
 }
 

@@ -19,6 +19,7 @@ struct EvalProtocol {
   uncertainty::EvalSettings uncertainty;  // scenario uncertainty
   int episodes = 100;                     // other scenarios: episodes to average over
   bool deterministic = true;              // trained policies: argmax (true) or sampled actions
+  std::string device = "auto";            // eval.device: auto | cpu | cuda (the envs of the evaluation)
 };
 
 struct Settings {

@@ -65,6 +65,7 @@ struct CudaExec {
     MECRL_CUDA_CHECK(cudaStreamSynchronize(stream));
   }
   void set_stream(void* s) { stream = static_cast<cudaStream_t>(s); }
+  void synchronize() const { MECRL_CUDA_CHECK(cudaStreamSynchronize(stream)); }
 
   // f(e) for every env e < n, one thread each.
   template <class F>

@@ -41,6 +41,7 @@ struct CpuExec {
     if (bytes) std::memcpy(dst, src, bytes);
   }
   void set_stream(void*) {}
+  void synchronize() const {}
 
   // f(e) for every env e < n.
   template <class F>

@@ -5,18 +5,21 @@
 #include <vector>
 
 #include "core/stats.h"
+#include "envs/host_mirror.h"
 
 namespace mecrl {
 
 Report evaluate_returns(VecEnv& env, const ActFn& act, int episodes, const std::string& policy_name,
                         ProgressLine* progress) {
   const EnvDims& d = env.dims();
-  const StepBuffers& b = env.buffers();  // CPU env: host pointers
-  std::vector<int32_t> actions(static_cast<size_t>(d.num_envs) * d.users, 0);
+  HostBuffers host(env);
+  const StepBuffers& b = host.buffers();
+  int32_t* actions = env.action_buffer();  // [E, U] on the env's device
   std::vector<double> returns, lengths;
   while (static_cast<int>(returns.size()) < episodes) {
-    act(env, actions.data());
-    env.step(actions.data());
+    act(env, actions);
+    env.step(actions);
+    host.refresh(env);
     for (int e = 0; e < d.num_envs && static_cast<int>(returns.size()) < episodes; ++e) {
       if (b.terminated[e] || b.truncated[e]) {
         returns.push_back(b.ep_return[e]);

@@ -76,6 +76,7 @@ class ScenarioEnv final : public VecEnv {
     exec_.free(state_mem_);
     exec_.free(buf_mem_);
     exec_.free(ev_mem_);
+    exec_.free(act_mem_);
   }
   ScenarioEnv(const ScenarioEnv&) = delete;
   ScenarioEnv& operator=(const ScenarioEnv&) = delete;
@@ -115,6 +116,23 @@ class ScenarioEnv final : public VecEnv {
     exec_.from_host(buf_mem_, bytes.data() + state_bytes_, buf_bytes_);
   }
   void set_stream(void* stream) override { exec_.set_stream(stream); }
+  void synchronize() const override { exec_.synchronize(); }
+  int32_t* action_buffer() override {
+    if (!act_mem_) {
+      const size_t bytes = static_cast<size_t>(dims_.num_envs) * dims_.users * sizeof(int32_t);
+      act_mem_ = exec_.alloc(bytes);
+      exec_.zero(act_mem_, bytes);
+    }
+    return static_cast<int32_t*>(act_mem_);
+  }
+  void copy_buffers_to_host(std::vector<uint8_t>& bytes) const override {
+    bytes.resize(buf_bytes_);
+    exec_.to_host(bytes.data(), buf_mem_, buf_bytes_);
+  }
+  void copy_events_to_host(std::vector<uint8_t>& bytes) const override {
+    bytes.resize(ev_bytes_);
+    if (ev_bytes_) exec_.to_host(bytes.data(), ev_mem_, ev_bytes_);
+  }
 
   // Scenario-specific access (tests, evaluation). Pointers live on device().
   const Params& params() const { return p_; }
@@ -156,6 +174,7 @@ class ScenarioEnv final : public VecEnv {
   void* state_mem_ = nullptr;
   void* buf_mem_ = nullptr;
   void* ev_mem_ = nullptr;
+  void* act_mem_ = nullptr;  // action_buffer(), allocated on first use
   size_t state_bytes_ = 0, buf_bytes_ = 0, ev_bytes_ = 0;
 };
 

@@ -56,6 +56,17 @@ class VecEnv {
 
   // CUDA stream (cudaStream_t) to launch on; ignored by the CPU backend.
   virtual void set_stream(void* /*stream*/) {}
+
+  // Waits for the work queued on device() (timing a GPU policy); a no-op on the CPU.
+  virtual void synchronize() const = 0;
+  // actions: [E, U] int32 on device(), owned by the env: where an evaluation
+  // loop lets its policy write the next step's actions.
+  virtual int32_t* action_buffer() = 0;
+  // Host copies of the allocations behind buffers() and the scenario's
+  // events, byte for byte (envs/host_mirror.h carves views over them); the
+  // events are empty unless the env was made with events.
+  virtual void copy_buffers_to_host(std::vector<uint8_t>& bytes) const = 0;
+  virtual void copy_events_to_host(std::vector<uint8_t>& bytes) const = 0;
 };
 
 // A policy as evaluation sees it: fill actions [E, U] (on env.device()) for

@@ -7,6 +7,7 @@
 #include "core/error.h"
 #include "core/stats.h"
 #include "envs/cpu_exec.h"
+#include "envs/host_mirror.h"
 #include "envs/offload/scenario.h"
 #include "envs/scenario_env.h"
 
@@ -32,14 +33,17 @@ ActFn baseline_policy(const std::string& name) {
 }
 
 Report evaluate(const OffloadParams& params, const EvalSettings& st, const std::string& policy_name,
-                const ActFn& act, ProgressLine* progress) {
+                const ActFn& act, ProgressLine* progress, const MakeEvalEnv& make_env) {
   OffloadParams p = params;
   p.episode_slots = st.slots;
   const int E = st.episodes, N = p.num_users, M = p.num_servers;
-  ScenarioEnv<OffloadScenario, CpuExec> env(p, E, CpuExec{st.threads}, /*with_events=*/true);
-  const OffloadEvents& ev = env.events();
-  const StepBuffers& out = env.buffers();
-  std::vector<int32_t> actions(static_cast<size_t>(E) * N, 0);
+  const std::unique_ptr<VecEnv> env =
+      make_env ? make_env(p, E)
+               : std::make_unique<ScenarioEnv<OffloadScenario, CpuExec>>(p, E, CpuExec{st.threads}, /*with_events=*/true);
+  HostMirror<OffloadScenario> host(p, *env);
+  const OffloadEvents& ev = host.events();
+  const StepBuffers& out = host.buffers();
+  int32_t* actions = env->action_buffer();  // [E, N] on the env's device
 
   // Pooled over all measured completions.
   std::vector<double> latency, ttft;
@@ -53,8 +57,9 @@ Report evaluate(const OffloadParams& params, const EvalSettings& st, const std::
   const int measured = st.slots - st.warmup_slots;
 
   for (int t = 0; t < st.slots; ++t) {
-    act(env, actions.data());
-    env.step(actions.data());
+    act(*env, actions);
+    env->step(actions);
+    host.refresh(*env);
     if (progress) progress->set(static_cast<double>(t + 1) * E);
     if (t == st.slots - 1) {
       for (int e = 0; e < E; ++e) ep_inflight_end[e] = out.ep_info[static_cast<size_t>(e) * kEpisodeInfo + 6];

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <functional>
+#include <memory>
 #include <string>
 
 #include "core/config.h"
@@ -26,11 +27,16 @@ EvalSettings read_eval_settings(ConfigReader& r);
 
 using mecrl::ActFn;
 
-// Runs `act` on settings.episodes fresh episodes (CPU backend) and reports;
-// the report's samples are every measured completion's latency_s and ttft_s.
-// `progress` (optional) advances by E cell-slots per slot.
+// Makes the batch of envs an evaluation steps, with events (e.g. on the GPU:
+// cuda::make_offload_env(p, n, true)); empty: the CPU backend.
+using MakeEvalEnv = std::function<std::unique_ptr<VecEnv>(const OffloadParams& p, int num_envs)>;
+
+// Runs `act` on settings.episodes fresh episodes and reports; the report's
+// samples are every measured completion's latency_s and ttft_s. `progress`
+// (optional) advances by E cell-slots per slot. The metrics are the same on
+// every backend (the env step is; envs/host_mirror.h reads them).
 Report evaluate(const OffloadParams& params, const EvalSettings& settings, const std::string& policy_name,
-                const ActFn& act, ProgressLine* progress = nullptr);
+                const ActFn& act, ProgressLine* progress = nullptr, const MakeEvalEnv& make_env = {});
 
 // The policy that calls the scenario's heuristic `name` (spec §9).
 ActFn baseline_policy(const std::string& name);

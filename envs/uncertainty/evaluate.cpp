@@ -11,6 +11,7 @@
 #include "core/error.h"
 #include "core/stats.h"
 #include "envs/cpu_exec.h"
+#include "envs/host_mirror.h"
 #include "envs/scenario_env.h"
 #include "envs/uncertainty/scenario.h"
 
@@ -37,16 +38,21 @@ void check_baseline_name(const std::string& name, const std::string& origin) {
 }
 
 Report evaluate_uncertainty(const UncertaintyParams& p, const EvalSettings& st, const std::string& policy_name,
-                            const ActFn& act) {
+                            const ActFn& act, const MakeEvalEnv& make_env) {
   const int E = st.episodes, N = p.num_users;
-  ScenarioEnv<UncertaintyScenario, CpuExec> env(p, E, CpuExec{st.threads}, /*with_events=*/true);
-  const UncertaintyEvents& ev = env.events();
-  std::vector<int32_t> actions(static_cast<size_t>(E) * N, 0);
+  const std::unique_ptr<VecEnv> env =
+      make_env ? make_env(p, E)
+               : std::make_unique<ScenarioEnv<UncertaintyScenario, CpuExec>>(p, E, CpuExec{st.threads}, true);
+  HostMirror<UncertaintyScenario> host(p, *env);
+  const UncertaintyEvents& ev = host.events();
+  int32_t* actions = env->action_buffer();  // [E, N] on the env's device
 
   const auto t0 = std::chrono::steady_clock::now();
-  act(env, actions.data());
+  act(*env, actions);
+  env->synchronize();
   const auto t1 = std::chrono::steady_clock::now();
-  env.step(actions.data());
+  env->step(actions);
+  host.refresh(*env);
   const double solver_s = std::chrono::duration<double>(t1 - t0).count();
 
   // Per snapshot (for means and standard errors), and pooled over users.

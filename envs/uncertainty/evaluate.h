@@ -5,6 +5,7 @@
 #pragma once
 
 #include <functional>
+#include <memory>
 #include <string>
 
 #include "core/config.h"
@@ -24,12 +25,16 @@ EvalSettings read_eval_settings(ConfigReader& r);
 // A policy: fills actions [E, N] for the current snapshot (envs/vec_env.h).
 using mecrl::ActFn;
 
-// Runs `act` once on settings.episodes snapshots (CPU backend) and reports.
-// The solver time is the wall time of the act() call divided by the number
-// of snapshots (with settings.threads threads). The report's samples are
-// every user's delay_ms.
+// Makes the batch of envs an evaluation steps, with events (e.g. on the GPU:
+// cuda::make_uncertainty_env(p, n, true)); empty: the CPU backend.
+using MakeEvalEnv = std::function<std::unique_ptr<VecEnv>(const UncertaintyParams& p, int num_envs)>;
+
+// Runs `act` once on settings.episodes snapshots and reports. The solver time
+// is the wall time of the act() call (until the device is done) divided by
+// the number of snapshots (on the CPU with settings.threads threads). The
+// report's samples are every user's delay_ms.
 Report evaluate_uncertainty(const UncertaintyParams& params, const EvalSettings& settings,
-                            const std::string& policy_name, const ActFn& act);
+                            const std::string& policy_name, const ActFn& act, const MakeEvalEnv& make_env = {});
 
 // The policy that calls the scenario's heuristic `name` (spec §4).
 ActFn baseline_policy(const std::string& name);
