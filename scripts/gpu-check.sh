@@ -96,6 +96,17 @@ else
   printf '%-28s FAIL  (no run directory)\n' "resume 15 s" >> "$summary"; failed=1
 fi
 
+# ---- 5. eval on the GPU (eval.device=cuda) vs the CPU: a baseline must match exactly
+# (tests/cuda/test_eval_cuda.cpp checks it too); the checkpoint's numbers are recorded.
+ev=("$build/apps/mecrl" eval --config configs/offload.yaml env.num_users=200 eval.episodes=16 eval.slots=600
+    eval.warmup_slots=100 --json)
+phase "eval greedy cuda" 30 sh -c '"$@" eval.device=cuda --policy greedy > "'"$out"'/eval_greedy_cuda.json"' _ "${ev[@]}"
+phase "eval greedy cpu" 60 sh -c '"$@" eval.device=cpu --policy greedy > "'"$out"'/eval_greedy_cpu.json"' _ "${ev[@]}"
+phase "eval greedy equal" 5 cmp "$out/eval_greedy_cuda.json" "$out/eval_greedy_cpu.json"
+if [ -n "${run_dir:-}" ]; then
+  phase "eval checkpoint cuda" 30 sh -c '"$@" eval.device=cuda --policy "'"${run_dir%/}"'/checkpoints/last" > "'"$out"'/eval_ckpt_cuda.json"' _ "${ev[@]}"
+fi
+
 # ---- summary
 python3 - "$out" "$gpu" "${run_dir:-}" >> "$summary" <<'PY'
 import csv, glob, json, os, sys, xml.etree.ElementTree as ET
