@@ -76,6 +76,13 @@ AgentConfig read_agent_config(ConfigReader& r, int num_costs) {
   l.margin = read_floats(r, "lagrangian.margin", num_costs, 0.f, 0, 1,
                          "safety margin: aim this far inside each constraint, as a fraction of the cost's mean "
                          "magnitude (Lagrangian methods hover at the boundary, +/- noise)");
+  l.kp = read_floats(r, "lagrangian.kp", num_costs, 0.f, 0, 1000,
+                     "PID Lagrangian proportional gain on the smoothed relative violation (0: dual ascent); "
+                     "damps the multipliers' oscillation");
+  l.kd = read_floats(r, "lagrangian.kd", num_costs, 0.f, 0, 1000,
+                     "PID Lagrangian derivative gain on the rise of the smoothed relative cost (0: none)");
+  r.get("lagrangian.pid_smoothing", l.pid_smoothing, 0.f, 0.999f,
+        "EMA factor of the violation and cost the PID terms see (0: the last iteration's alone)");
 
   WorldModelConfig& w = c.wm;
   r.get("wm.enabled", w.enabled, "world-model PPO: learned GRU model for MVE targets and imagination");

@@ -42,6 +42,11 @@ struct LagrangianConfig {
   std::vector<float> lambda_init;   // one per cost (default 0)
   std::vector<float> limits;        // d_c, one per cost (default 0)
   std::vector<float> margin;        // aim this far inside each constraint, relative to mean|cost| (default 0)
+  // PID Lagrangian (Stooke, Achiam, Abbeel 2020): lr is the integral gain K_I;
+  // kp and kd add a proportional term on the smoothed violation and a
+  // derivative term on the rise of the smoothed cost (0, 0: dual ascent).
+  std::vector<float> kp, kd;        // one per cost (default 0)
+  float pid_smoothing = 0.9f;       // EMA factor of the P and D terms' inputs (0: none)
 };
 
 struct WorldModelConfig {

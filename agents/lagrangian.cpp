@@ -7,7 +7,11 @@ LagrangeImpl::LagrangeImpl(const LagrangianConfig& cfg, int64_t c) : mode(cfg.mo
   auto lim = torch::zeros({c});
   auto step = torch::full({c}, 0.05);
   auto marg = torch::zeros({c});
+  auto p_gain = torch::zeros({c});
+  auto d_gain = torch::zeros({c});
   for (int64_t k = 0; k < c; ++k) {
+    if (k < static_cast<int64_t>(cfg.kp.size())) p_gain[k] = cfg.kp[k];
+    if (k < static_cast<int64_t>(cfg.kd.size())) d_gain[k] = cfg.kd[k];
     if (k < static_cast<int64_t>(cfg.lambda_init.size())) init[k] = cfg.lambda_init[k];
     if (k < static_cast<int64_t>(cfg.limits.size())) lim[k] = cfg.limits[k];
     if (k < static_cast<int64_t>(cfg.lr.size())) step[k] = cfg.lr[k];
@@ -17,6 +21,13 @@ LagrangeImpl::LagrangeImpl(const LagrangianConfig& cfg, int64_t c) : mode(cfg.mo
   limits = register_buffer("limits", lim);
   lr = register_buffer("lr", step);
   margin = register_buffer("margin", marg);
+  kp = register_buffer("kp", p_gain);
+  kd = register_buffer("kd", d_gain);
+  integral = register_buffer("integral", init.clone());  // lambda_init is where the integral starts
+  violation_ema = register_buffer("violation_ema", torch::zeros({c}));
+  cost_ema = register_buffer("cost_ema", torch::zeros({c}));
+  seen = register_buffer("seen", torch::zeros({c}));
+  smoothing = cfg.pid_smoothing;
   cost_stats = register_module("cost_stats", RunningMeanStd(std::max<int64_t>(c, 1)));
 }
 
@@ -26,9 +37,23 @@ void LagrangeImpl::update(const torch::Tensor& mean_cost, const torch::Tensor& s
   cost_stats->update(step_costs.reshape({-1, costs}).abs());
   if (mode != "lagrangian") return;
   const auto scale = (cost_stats->mean + 1e-12).to(lambda.dtype());
-  auto next = (lambda + lr * ((mean_cost.to(lambda.dtype()) - limits) / scale + margin)).clamp_min(0.0);
-  if (valid.defined()) next = torch::where(valid.to(lambda.device()), next, lambda);
-  lambda.copy_(next);
+  const auto relative = mean_cost.to(lambda.dtype()) / scale;
+  const auto v = relative - limits / scale + margin;
+  // The EMAs start at the first iteration's values (no pull towards 0).
+  const auto a = seen * smoothing;
+  const auto v_ema = a * violation_ema + (1 - a) * v;
+  const auto c_ema = a * cost_ema + (1 - a) * relative;
+  const auto rise = torch::where(seen > 0, (c_ema - cost_ema).clamp_min(0.0), torch::zeros_like(c_ema));
+  const auto next_integral = (integral + lr * v).clamp_min(0.0);
+  const auto next = (next_integral + kp * v_ema + kd * rise).clamp_min(0.0);
+  // An iteration inside the warm-up measured nothing: every state stays.
+  const auto keep = valid.defined() ? valid.to(lambda.device()).logical_not() : torch::zeros({}, torch::kBool);
+  auto pick = [&](const torch::Tensor& now, const torch::Tensor& before) { return torch::where(keep, before, now); };
+  violation_ema.copy_(pick(v_ema, violation_ema));
+  cost_ema.copy_(pick(c_ema, cost_ema));
+  integral.copy_(pick(next_integral, integral));
+  lambda.copy_(pick(next, lambda));
+  seen.copy_(pick(torch::ones_like(seen), seen));
 }
 
 torch::Tensor LagrangeImpl::combine(const torch::Tensor& adv) const {

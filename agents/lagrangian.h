@@ -1,6 +1,8 @@
 // Constraint handling for PPO-Lagrangian (spec agents.md §3): one multiplier
-// per cost, lambda_c >= 0, updated by dual ascent after each iteration;
-// `penalty` mode keeps the multipliers fixed at their initial values.
+// per cost, lambda_c >= 0, updated after each iteration by a PID controller
+// on the relative violation (Stooke, Achiam, Abbeel 2020, Algorithm 2; with
+// kp = kd = 0 it is plain dual ascent); `penalty` mode keeps the multipliers
+// fixed at their initial values.
 #pragma once
 
 #include <torch/torch.h>
@@ -14,12 +16,17 @@ struct LagrangeImpl : torch::nn::Module {
   LagrangeImpl(const LagrangianConfig& cfg, int64_t costs);
 
   bool active() const { return mode != "none" && costs > 0; }
-  // lambda_c <- max(0, lambda_c + lr ((J_c - d_c) / s_c + m_c)): J_c is the mean
-  // per-step cost of the iteration, s_c the running mean of |per-step cost|.
-  // The ratio is a relative violation in [-1, 1] whatever the cost's units,
-  // so one learning rate fits costs whose scales differ by orders of
-  // magnitude (energy in J per slot vs an accuracy shortfall per completion);
-  // m_c >= 0 is a safety margin on the same relative scale.
+  // With the relative violation v_c = (J_c - d_c) / s_c + m_c (J_c the mean
+  // per-step cost of the iteration, s_c the running mean of |per-step cost|,
+  // m_c >= 0 a safety margin on that scale), and its EMA vbar_c and the EMA
+  // cbar_c of J_c / s_c (factor pid_smoothing):
+  //   I_c      <- max(0, I_c + lr_c v_c)          (integral: dual ascent)
+  //   lambda_c <- max(0, I_c + kp_c vbar_c + kd_c max(0, cbar_c - cbar_c,prev))
+  // The ratio is a relative violation whatever the cost's units, so one gain
+  // fits costs whose scales differ by orders of magnitude (energy in J per
+  // slot vs an accuracy shortfall per completion). The P term reacts to a
+  // violation at once and lets go as soon as it ends, where the integral
+  // alone overshoots and oscillates; the D term brakes a rising cost.
   // mean_cost [C]: J_c; step_costs [..., C]: the per-step costs behind it;
   // valid: bool scalar tensor, false = J_c measured nothing (an iteration
   // inside the warm-up), lambda kept. A tensor, so a GPU run needs no sync.
@@ -28,6 +35,11 @@ struct LagrangeImpl : torch::nn::Module {
   torch::Tensor combine(const torch::Tensor& adv_heads) const;
 
   torch::Tensor lambda, limits, lr, margin;  // [C] float32 buffers
+  torch::Tensor kp, kd;                      // [C] PID gains
+  // [C] controller state: integral I, EMA of v, EMA of J/s, and whether an
+  // iteration has been seen (0/1: the EMAs start at the first one).
+  torch::Tensor integral, violation_ema, cost_ema, seen;
+  float smoothing = 0.9f;
   RunningMeanStd cost_stats{nullptr};
   std::string mode;
   int64_t costs;
