@@ -9,6 +9,7 @@
 #include "envs/offload/params_config.h"
 #include "envs/uncertainty/evaluate.h"
 #include "envs/uncertainty/params_config.h"
+#include "same_report.h"
 
 namespace mecrl {
 namespace {
@@ -21,17 +22,6 @@ class EvalCudaVsCpu : public ::testing::Test {
   }
 };
 
-void expect_same(const Report& a, const Report& b, const std::string& skip = "") {
-  ASSERT_EQ(a.metrics.size(), b.metrics.size());
-  for (size_t k = 0; k < a.metrics.size(); ++k) {
-    if (!skip.empty() && a.metrics[k].key.find(skip) != std::string::npos) continue;
-    if (a.metrics[k].value != a.metrics[k].value) continue;  // NaN on both sides is checked by the CPU tests
-    EXPECT_EQ(a.metrics[k].value, b.metrics[k].value) << a.metrics[k].key;
-  }
-  ASSERT_EQ(a.samples.size(), b.samples.size());
-  for (size_t k = 0; k < a.samples.size(); ++k) EXPECT_EQ(a.samples[k].second, b.samples[k].second) << a.samples[k].first;
-}
-
 TEST_F(EvalCudaVsCpu, OffloadReportsEqual) {
   Config cfg = Config::load(MECRL_SOURCE_DIR "/configs/offload.yaml");
   cfg.override_with({"env.num_users=50"});
@@ -43,7 +33,7 @@ TEST_F(EvalCudaVsCpu, OffloadReportsEqual) {
   st.episodes = 16;
   const auto gpu = [](const offload::OffloadParams& q, int n) { return cuda::make_offload_env(q, n, true); };
   for (const char* policy : {"random", "greedy"}) {
-    expect_same(offload::evaluate(p, st, policy, offload::baseline_policy(policy)),
+    testing::expect_same_report(offload::evaluate(p, st, policy, offload::baseline_policy(policy)),
                 offload::evaluate(p, st, policy, offload::baseline_policy(policy), nullptr, gpu));
   }
 }
@@ -59,7 +49,7 @@ TEST_F(EvalCudaVsCpu, UncertaintyReportsEqual) {
     return cuda::make_uncertainty_env(q, n, true);
   };
   for (const char* policy : {"goa", "random"}) {
-    expect_same(uncertainty::evaluate_uncertainty(p, st, policy, uncertainty::baseline_policy(policy)),
+    testing::expect_same_report(uncertainty::evaluate_uncertainty(p, st, policy, uncertainty::baseline_policy(policy)),
                 uncertainty::evaluate_uncertainty(p, st, policy, uncertainty::baseline_policy(policy), gpu), "solver");
   }
 }

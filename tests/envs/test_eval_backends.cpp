@@ -6,7 +6,6 @@
 // path. A wrong carve (a field shifted, the wrong layout) changes them.
 #include <gtest/gtest.h>
 
-#include <cmath>
 #include <memory>
 
 #include "core/config.h"
@@ -20,6 +19,7 @@
 #include "envs/uncertainty/evaluate.h"
 #include "envs/uncertainty/params_config.h"
 #include "envs/uncertainty/scenario.h"
+#include "same_report.h"
 
 namespace mecrl {
 namespace {
@@ -50,20 +50,6 @@ class CopiedEnv final : public VecEnv {
   std::unique_ptr<VecEnv> inner_;
 };
 
-void expect_same_report(const Report& a, const Report& b) {
-  ASSERT_EQ(a.metrics.size(), b.metrics.size());
-  for (size_t k = 0; k < a.metrics.size(); ++k) {
-    EXPECT_EQ(a.metrics[k].key, b.metrics[k].key);
-    if (std::isnan(a.metrics[k].value)) {
-      EXPECT_TRUE(std::isnan(b.metrics[k].value)) << a.metrics[k].key;
-    } else {
-      EXPECT_EQ(a.metrics[k].value, b.metrics[k].value) << a.metrics[k].key;
-    }
-  }
-  ASSERT_EQ(a.samples.size(), b.samples.size());
-  for (size_t k = 0; k < a.samples.size(); ++k) EXPECT_EQ(a.samples[k].second, b.samples[k].second) << a.samples[k].first;
-}
-
 TEST(EvalBackends, OffloadReportThroughCopiedViewsEqualsInPlace) {
   Config cfg = Config::load(MECRL_SOURCE_DIR "/configs/offload.yaml");
   cfg.override_with({"env.num_users=13", "env.num_servers=2"});
@@ -82,7 +68,7 @@ TEST(EvalBackends, OffloadReportThroughCopiedViewsEqualsInPlace) {
     const Report in_place = offload::evaluate(p, st, policy, offload::baseline_policy(policy));
     const Report via_copy = offload::evaluate(p, st, policy, offload::baseline_policy(policy), nullptr, copied);
     ASSERT_GT(in_place.samples.at(0).second.size(), 10u) << "queries completed";
-    expect_same_report(in_place, via_copy);
+    testing::expect_same_report(in_place, via_copy);
   }
 }
 
@@ -103,13 +89,7 @@ TEST(EvalBackends, UncertaintyReportThroughCopiedViewsEqualsInPlace) {
     const Report via_copy =
         uncertainty::evaluate_uncertainty(p, st, policy, uncertainty::baseline_policy(policy), copied);
     // The solver's wall time differs from run to run; everything else may not.
-    Report a = in_place, b = via_copy;
-    for (Report* rep : {&a, &b}) {
-      for (auto& m : rep->metrics) {
-        if (m.key.find("solver") != std::string::npos) m.value = m.se = 0;
-      }
-    }
-    expect_same_report(a, b);
+    testing::expect_same_report(in_place, via_copy, "solver");
   }
 }
 
@@ -121,7 +101,7 @@ TEST(EvalBackends, EpisodeReturnsThroughCopiedViewsEqualInPlace) {
   auto plain = make();
   CopiedEnv copied(make());
   const ActFn act = [](VecEnv& env, int32_t* a) { env.act_baseline("random", a); };
-  expect_same_report(evaluate_returns(*plain, act, 20, "random"), evaluate_returns(copied, act, 20, "random"));
+  testing::expect_same_report(evaluate_returns(*plain, act, 20, "random"), evaluate_returns(copied, act, 20, "random"));
 }
 
 }  // namespace
