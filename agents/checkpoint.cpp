@@ -45,10 +45,15 @@ void write_plain(const fs::path& p, const std::string& bytes, nlohmann::json& ma
   manifest[p.filename().string()] = manifest_entry(bytes);
 }
 
-// The first line of a LibTorch error (the rest is its C++ stack trace).
+// The first line of a LibTorch error (the rest is its C++ stack trace), cut
+// to its first sentence: LibTorch's messages differ
+// between versions by the advice they append (2.x adds "This is an internal
+// miniz error. If you are seeing this error, ..."), and one line is the rule.
 std::string first_line(const std::exception& e) {
-  const std::string what = e.what();
-  return what.substr(0, what.find('\n'));
+  std::string what = e.what();
+  what = what.substr(0, what.find('\n'));
+  if (const size_t end = what.find(". "); end != std::string::npos) what.resize(end);
+  return what;
 }
 
 // Removes a temporary directory unless it was published (released).
