@@ -9,6 +9,7 @@
 
 #include "agents/compaction.h"
 #include "agents/gae.h"
+#include "core/error.h"
 
 namespace fs = std::filesystem;
 
@@ -204,9 +205,10 @@ IterationStats Trainer::iterate() {
   st.t_update = t_update_end - t_wm_end;
   // A non-finite number poisons the normalisers, the critic and then the
   // actor: stop before the checkpoint is overwritten, so the last one is good.
+  // A usage error (exit 2): the settings diverged, and the fix is in them.
   const std::string bad = first_non_finite(st);
   if (!bad.empty()) {
-    throw std::runtime_error(fmt::format(
+    throw UsageError(fmt::format(
         "iteration {}: {}; training stopped, the last checkpoint is from before it (check the learning rates, "
         "ppo.max_grad_norm and the scenario's reward caps, e.g. env.reward_delay_cap_s)",
         iteration_, bad));
