@@ -73,7 +73,8 @@ int run_eval(const EvalArgs& args) {
   const EvalProtocol& e = s.eval;
   const uint64_t seed = s.agent.seed;  // for sampling a bundle's actions
   // An exported bundle runs through the C runtime, on the host: its envs too.
-  const Device device = is_policy_bundle(args.policy) ? Device::Cpu : pick_device(e.device, "eval.device");
+  const Device device =
+      is_policy_bundle(args.policy) ? Device::Cpu : pick_device(e.device, "eval.device", origin_of(s, "eval.device"));
   const bool gpu = device == Device::Cuda;
   if (f.scenario == "uncertainty") {
     const ActFn act = resolve_policy(args.policy, uncertainty::UncertaintyScenario::baseline_names(), "--policy",

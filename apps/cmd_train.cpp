@@ -57,13 +57,6 @@ std::string create_run_dir(const std::string& runs_dir, const std::string& stem)
   }
 }
 
-std::string origin_of(const std::vector<ResolvedKey>& keys, const std::string& key) {
-  for (const auto& k : keys) {
-    if (k.key == key) return k.origin;
-  }
-  return "default";
-}
-
 // resume=<dir>: the run must exist, have a checkpoint, and have been made by
 // this config. Read-only: a refused resume leaves the run as it was.
 void check_resumable(const std::string& run_dir, const std::string& text, const std::string& origin) {
@@ -96,14 +89,14 @@ int run_train(const CommonArgs& args) {
   const Settings s = read_settings(load_config(args.config, args.overrides));
   const agents::AgentConfig& ac = s.agent;
   if (!agents::available()) throw UsageError("train needs LibTorch; this mecrl was built without it");
-  const Device device = pick_device(ac.train.device);
+  const Device device = pick_device(ac.train.device, "train.device", origin_of(s, "train.device"));
 
   const bool resume = !ac.train.resume.empty();
   const std::string text = config_text(s.resolved);
   std::string run_dir;
   if (resume) {
     run_dir = ac.train.resume;
-    check_resumable(run_dir, text, origin_of(s.resolved, "resume"));
+    check_resumable(run_dir, text, origin_of(s, "resume"));
   } else {
     const std::string name = ac.train.name.empty() ? s.env.scenario + "__" + agents::learner_name(ac) : ac.train.name;
     run_dir = create_run_dir(ac.train.runs_dir, fmt::format("{}__{}__{}", name, ac.seed, timestamp()));

@@ -13,11 +13,13 @@
 
 namespace mecrl::app {
 
-Device pick_device(const std::string& wanted, const std::string& key) {
+Device pick_device(const std::string& wanted, const std::string& key, const std::string& origin) {
   const bool gpu = cuda::built_with_cuda() && cuda::device_count() > 0;
   if (wanted == "cuda" && !gpu) {
-    throw UsageError(cuda::built_with_cuda() ? key + " = cuda but no CUDA device is visible"
-                                             : key + " = cuda but this mecrl was built without CUDA");
+    throw UsageError(origin + ": " + key +
+                     (cuda::built_with_cuda() ? " = cuda but no CUDA device is visible (auto: the GPU when there is one)"
+                                              : " = cuda but this mecrl was built without CUDA (nvcc not found at "
+                                                "configure time)"));
   }
   return (wanted == "cuda" || (wanted == "auto" && gpu)) ? Device::Cuda : Device::Cpu;
 }

@@ -31,8 +31,9 @@ EnvFactory read_env_factory(ConfigReader& r);
 // The same when env.scenario has already been read.
 EnvFactory read_env_factory_for(const std::string& scenario, ConfigReader& r);
 
-// auto -> cuda when built with CUDA and a device is present, else cpu;
-// `key` names the setting in the error when cuda is asked for and absent.
-Device pick_device(const std::string& wanted, const std::string& key = "train.device");
+// auto -> cuda when built with CUDA and a device is present, else cpu. When
+// cuda is asked for and absent, the error names `key` and where its value
+// came from (`origin`: file:line or the command line).
+Device pick_device(const std::string& wanted, const std::string& key, const std::string& origin);
 
 }  // namespace mecrl::app

@@ -15,6 +15,13 @@ void read_all(ConfigReader& r, Settings& s) {
 
 }  // namespace
 
+std::string origin_of(const Settings& s, const std::string& key) {
+  for (const auto& k : s.resolved) {
+    if (k.key == key) return k.origin;
+  }
+  return "default";
+}
+
 EvalProtocol read_eval_protocol(const std::string& scenario, ConfigReader& r) {
   EvalProtocol e;
   if (scenario == "offload") {

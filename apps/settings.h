@@ -36,6 +36,9 @@ struct Settings {
 // misspelling causes (tests/apps/test_config_preset.cpp).
 Settings read_settings(const Config& cfg);
 
+// Where `key`'s value came from: "file:line", "command line '...'" or "default".
+std::string origin_of(const Settings& s, const std::string& key);
+
 // The scenario's eval keys and eval.deterministic, through `r`.
 EvalProtocol read_eval_protocol(const std::string& scenario, ConfigReader& r);
 

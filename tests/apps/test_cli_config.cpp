@@ -34,5 +34,17 @@ TEST(CliConfig, ListsTheLearnerKeysForEveryScenario) {
   }
 }
 
+// eval.device=cuda (or train.device=cuda) where there is no GPU: one line
+// naming where the setting came from, exit 2. (With a GPU it just runs.)
+TEST(CliDevice, CudaWithoutAGpuNamesTheSettingAndItsOrigin) {
+  const auto r = testing::run_command({MECRL_BINARY, "eval", "--config", MECRL_SOURCE_DIR "/configs/offload.yaml",
+                                       "--policy", "greedy", "--episodes", "2", "eval.slots=20",
+                                       "eval.warmup_slots=0", "eval.device=cuda"});
+  if (r.status == 0) GTEST_SKIP() << "a GPU is present: eval ran on it";
+  EXPECT_EQ(r.status, 2) << r.err;
+  EXPECT_EQ(r.err.rfind("mecrl: error: command line 'eval.device=cuda': eval.device = cuda but ", 0), 0u) << r.err;
+  EXPECT_EQ(r.err.find('\n'), r.err.size() - 1) << "one line: " << r.err;
+}
+
 }  // namespace
 }  // namespace mecrl
