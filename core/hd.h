@@ -6,9 +6,11 @@
 #if defined(__CUDACC__)
 #define MECRL_HD __host__ __device__ inline
 #define MECRL_HD_CONST __host__ __device__ constexpr
+#define MECRL_UNROLL _Pragma("unroll")
 #else
-#define MECRL_HD inline
+#define MECRL_HD inline __attribute__((always_inline))
 #define MECRL_HD_CONST constexpr
+#define MECRL_UNROLL _Pragma("GCC unroll 16")
 #endif
 
 #include <cstdint>

@@ -96,7 +96,9 @@ MECRL_HD float log1p_f(float x) {
   const float u = 1.f + x;
   if (u == 1.f) return x;                                     // |x| < 2^-24: log(1 + x) = x in float
   if (u == inf_f() || u <= 0.f) return log_f(u);  // +inf, or -inf/NaN for x <= -1
-  return log_f(u) * (x / (u - 1.f));
+  const float rounded = u - 1.f;
+  if (rounded == x) return log_f(u);  // 1 + x was exact (token counts, bit sizes): the factor is 1
+  return log_f(u) * (x / rounded);
 }
 MECRL_HD float log2_1p_f(float x) { return log1p_f(x) * kLog2E; }
 MECRL_HD float exp10_f(float x) { return exp_f(x * kLn10); }
