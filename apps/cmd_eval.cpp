@@ -14,10 +14,6 @@
 #include "apps/settings.h"
 #include "core/error.h"
 #include "core/progress.h"
-#include "cuda/backend.h"
-#include "envs/episode_returns.h"
-#include "envs/offload/scenario.h"
-#include "envs/uncertainty/scenario.h"
 
 namespace mecrl::app {
 
@@ -75,31 +71,9 @@ int run_eval(const EvalArgs& args) {
   // An exported bundle runs through the C runtime, on the host: its envs too.
   const Device device =
       is_policy_bundle(args.policy) ? Device::Cpu : pick_device(e.device, "eval.device", origin_of(s, "eval.device"));
-  const bool gpu = device == Device::Cuda;
-  if (f.scenario == "uncertainty") {
-    const ActFn act = resolve_policy(args.policy, uncertainty::UncertaintyScenario::baseline_names(), "--policy",
-                                     e.deterministic, seed);
-    uncertainty::MakeEvalEnv make;
-    if (gpu) make = [](const uncertainty::UncertaintyParams& p, int n) { return cuda::make_uncertainty_env(p, n, true); };
-    output(uncertainty::evaluate_uncertainty(f.uncertainty, e.uncertainty, name, act, make), args);
-  } else if (f.scenario == "offload") {
-    const ActFn act =
-        resolve_policy(args.policy, offload::OffloadScenario::baseline_names(), "--policy", e.deterministic, seed);
-    offload::MakeEvalEnv make;
-    if (gpu) make = [](const offload::OffloadParams& p, int n) { return cuda::make_offload_env(p, n, true); };
-    ProgressLine progress("eval " + name, static_cast<double>(e.offload.slots) * e.offload.episodes, "cell-slots",
-                          tty);
-    const Report rep = offload::evaluate(f.offload, e.offload, name, act, &progress, make);
-    progress.finish();
-    output(rep, args);
-  } else {
-    auto env = f.make(std::min(e.episodes, 64), device, 0);
-    const ActFn act = resolve_policy(args.policy, env->baseline_names(), "--policy", e.deterministic, seed);
-    ProgressLine progress("eval " + name, e.episodes, "episodes", tty);
-    const Report rep = evaluate_returns(*env, act, e.episodes, name, &progress);
-    progress.finish();
-    output(rep, args);
-  }
+  const ScenarioEntry& scenario = f.entry();
+  const ActFn act = resolve_policy(args.policy, scenario.baselines(), "--policy", e.deterministic, seed);
+  output(scenario.evaluate(f.params, e, EvalRun{name, act, device, tty}), args);
   return 0;
 }
 

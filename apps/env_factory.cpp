@@ -1,15 +1,10 @@
 #include "apps/env_factory.h"
 
+#include <stdexcept>
+
 #include "apps/scenario_config.h"
 #include "core/error.h"
 #include "cuda/backend.h"
-#include "envs/cartpole/params_config.h"
-#include "envs/cpu_exec.h"
-#include "envs/offload/params_config.h"
-#include "envs/offload/scenario.h"
-#include "envs/scenario_env.h"
-#include "envs/uncertainty/params_config.h"
-#include "envs/uncertainty/scenario.h"
 
 namespace mecrl::app {
 
@@ -29,39 +24,22 @@ EnvFactory read_env_factory(ConfigReader& r) { return read_env_factory_for(read_
 EnvFactory read_env_factory_for(const std::string& scenario, ConfigReader& r) {
   EnvFactory f;
   f.scenario = scenario;
-  if (f.scenario == "offload") {
-    f.offload = offload::read_offload_params(r);
-  } else if (f.scenario == "cartpole") {
-    f.cartpole = cartpole::read_cartpole_params(r);
-  } else {
-    f.uncertainty = uncertainty::read_uncertainty_params(r);
-  }
+  f.params = f.entry().read_params(r);
   return f;
 }
 
-EnvDims EnvFactory::dims(int num_envs) const {
-  if (scenario == "offload") return offload::OffloadScenario::dims(offload, num_envs);
-  if (scenario == "cartpole") return cartpole::CartPoleScenario::dims(cartpole, num_envs);
-  return uncertainty::UncertaintyScenario::dims(uncertainty, num_envs);
+const ScenarioEntry& EnvFactory::entry() const {
+  const ScenarioEntry* e = find_scenario(scenario);
+  if (e == nullptr) throw std::logic_error("EnvFactory: unknown scenario '" + scenario + "' (read_scenario checks it)");
+  return *e;
 }
 
-SpaceDoc EnvFactory::describe() const {
-  if (scenario == "offload") return offload::describe_spaces(offload.num_servers);
-  if (scenario == "cartpole") return cartpole::describe_spaces();
-  return uncertainty::describe_spaces(uncertainty.num_servers);
-}
+EnvDims EnvFactory::dims(int num_envs) const { return entry().dims(params, num_envs); }
+
+SpaceDoc EnvFactory::describe() const { return entry().describe(params); }
 
 std::unique_ptr<VecEnv> EnvFactory::make(int n, Device d, int threads) const {
-  if (scenario == "offload") {
-    if (d == Device::Cuda) return cuda::make_offload_env(offload, n);
-    return std::make_unique<ScenarioEnv<offload::OffloadScenario, CpuExec>>(offload, n, CpuExec{threads});
-  }
-  if (scenario == "cartpole") {
-    if (d == Device::Cuda) return cuda::make_cartpole_env(cartpole, n);
-    return std::make_unique<ScenarioEnv<cartpole::CartPoleScenario, CpuExec>>(cartpole, n, CpuExec{threads});
-  }
-  if (d == Device::Cuda) return cuda::make_uncertainty_env(uncertainty, n);
-  return std::make_unique<ScenarioEnv<uncertainty::UncertaintyScenario, CpuExec>>(uncertainty, n, CpuExec{threads});
+  return entry().make(params, n, d, threads);
 }
 
 }  // namespace mecrl::app

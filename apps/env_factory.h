@@ -1,26 +1,20 @@
 // Which simulator a config describes, and how to build a batch of it on a
-// device: the one place that knows every scenario.
+// device (what it can do comes from its entry in scenario_registry.h).
 #pragma once
 
 #include <memory>
 #include <string>
 
+#include "apps/scenario_registry.h"
 #include "core/config.h"
-#include "envs/cartpole/cartpole.h"
-#include "envs/offload/params.h"
-#include "envs/space_doc.h"
-#include "envs/uncertainty/params.h"
-#include "envs/vec_env.h"
 
 namespace mecrl::app {
 
 struct EnvFactory {
   std::string scenario;
-  // The scenario's parameters (only the one of `scenario` is read).
-  offload::OffloadParams offload;
-  uncertainty::UncertaintyParams uncertainty;
-  cartpole::CartPoleParams cartpole;
+  ScenarioParams params;  // the parameters of `scenario`
 
+  const ScenarioEntry& entry() const;
   EnvDims dims(int num_envs) const;
   std::unique_ptr<VecEnv> make(int num_envs, Device device, int threads) const;
   SpaceDoc describe() const;  // observation and action spaces, for exported bundles

@@ -4,11 +4,13 @@
 #include <cstdlib>
 #include <filesystem>
 
+#include "apps/scenario_registry.h"
+
 namespace mecrl::app {
 namespace {
 
 const std::vector<std::string>& scenarios() {
-  static const std::vector<std::string> names = {"offload", "uncertainty", "cartpole"};
+  static const std::vector<std::string> names = scenario_names();
   return names;
 }
 

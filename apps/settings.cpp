@@ -24,13 +24,7 @@ std::string origin_of(const Settings& s, const std::string& key) {
 
 EvalProtocol read_eval_protocol(const std::string& scenario, ConfigReader& r) {
   EvalProtocol e;
-  if (scenario == "offload") {
-    e.offload = offload::read_eval_settings(r);
-  } else if (scenario == "uncertainty") {
-    e.uncertainty = uncertainty::read_eval_settings(r);
-  } else {
-    r.get("eval.episodes", e.episodes, 1, 1 << 20, "episodes to average over");
-  }
+  if (const ScenarioEntry* entry = find_scenario(scenario)) entry->read_eval(r, e);
   r.get("eval.deterministic", e.deterministic,
         "trained policies: most likely action (true) or sampled from the policy (false)");
   r.get("eval.device", e.device, {"auto", "cpu", "cuda"},

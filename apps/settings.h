@@ -9,18 +9,8 @@
 #include "agents/agent_config.h"
 #include "apps/env_factory.h"
 #include "core/config.h"
-#include "envs/offload/evaluate.h"
-#include "envs/uncertainty/evaluate.h"
 
 namespace mecrl::app {
-
-struct EvalProtocol {
-  offload::EvalSettings offload;          // scenario offload
-  uncertainty::EvalSettings uncertainty;  // scenario uncertainty
-  int episodes = 100;                     // other scenarios: episodes to average over
-  bool deterministic = true;              // trained policies: argmax (true) or sampled actions
-  std::string device = "auto";            // eval.device: auto | cpu | cuda (the envs of the evaluation)
-};
 
 struct Settings {
   EnvFactory env;
