@@ -51,17 +51,23 @@ SpaceDoc EnvFactory::describe() const {
   return uncertainty::describe_spaces(uncertainty.num_servers);
 }
 
-std::unique_ptr<VecEnv> EnvFactory::make(int n, Device d, int threads) const {
+std::unique_ptr<VecEnv> EnvFactory::make(int n, Device d, int threads, uint32_t first_env) const {
   if (scenario == "offload") {
-    if (d == Device::Cuda) return cuda::make_offload_env(offload, n);
-    return std::make_unique<ScenarioEnv<offload::OffloadScenario, CpuExec>>(offload, n, CpuExec{threads});
+    auto p = offload;
+    p.first_env = first_env;
+    if (d == Device::Cuda) return cuda::make_offload_env(p, n);
+    return std::make_unique<ScenarioEnv<offload::OffloadScenario, CpuExec>>(p, n, CpuExec{threads});
   }
   if (scenario == "cartpole") {
-    if (d == Device::Cuda) return cuda::make_cartpole_env(cartpole, n);
-    return std::make_unique<ScenarioEnv<cartpole::CartPoleScenario, CpuExec>>(cartpole, n, CpuExec{threads});
+    auto p = cartpole;
+    p.first_env = first_env;
+    if (d == Device::Cuda) return cuda::make_cartpole_env(p, n);
+    return std::make_unique<ScenarioEnv<cartpole::CartPoleScenario, CpuExec>>(p, n, CpuExec{threads});
   }
-  if (d == Device::Cuda) return cuda::make_uncertainty_env(uncertainty, n);
-  return std::make_unique<ScenarioEnv<uncertainty::UncertaintyScenario, CpuExec>>(uncertainty, n, CpuExec{threads});
+  auto p = uncertainty;
+  p.first_env = first_env;
+  if (d == Device::Cuda) return cuda::make_uncertainty_env(p, n);
+  return std::make_unique<ScenarioEnv<uncertainty::UncertaintyScenario, CpuExec>>(p, n, CpuExec{threads});
 }
 
 }  // namespace mecrl::app
