@@ -39,9 +39,12 @@ std::string first_line(const std::exception& e) {
                 ECONNABORTED);
 }
 
-void wait(const Group& g, const c10::intrusive_ptr<c10d::Work>& work, const char* what) {
+// Starts a collective and waits for it; c10d's failures (a peer's closed
+// socket, the timeout) become one line naming this rank.
+template <class Start>
+void run(const Group& g, const char* what, Start start) {
   try {
-    work->wait();
+    start()->wait();
   } catch (const std::exception& e) {
     lost(g, what, e);
   }
@@ -79,39 +82,21 @@ void all_reduce(Group& g, torch::Tensor& t, Op op) {
   std::vector<torch::Tensor> ts{t};
   c10d::AllreduceOptions o;
   o.reduceOp = op == Op::Sum ? c10d::ReduceOp::SUM : c10d::ReduceOp::MAX;
-  c10::intrusive_ptr<c10d::Work> w;
-  try {
-    w = g.pg->allreduce(ts, o);
-  } catch (const std::exception& e) {
-    lost(g, "an all-reduce", e);
-  }
-  wait(g, w, "an all-reduce");
+  run(g, "an all-reduce", [&] { return g.pg->allreduce(ts, o); });
 }
 
 void broadcast(Group& g, torch::Tensor& t, int root) {
   std::vector<torch::Tensor> ts{t};
   c10d::BroadcastOptions o;
   o.rootRank = root;
-  c10::intrusive_ptr<c10d::Work> w;
-  try {
-    w = g.pg->broadcast(ts, o);
-  } catch (const std::exception& e) {
-    lost(g, "a broadcast", e);
-  }
-  wait(g, w, "a broadcast");
+  run(g, "a broadcast", [&] { return g.pg->broadcast(ts, o); });
 }
 
 std::vector<torch::Tensor> all_gather(Group& g, const torch::Tensor& t) {
   std::vector<std::vector<torch::Tensor>> out(1);
   for (int r = 0; r < g.env.world_size; ++r) out[0].push_back(torch::empty_like(t));
   std::vector<torch::Tensor> in{t};
-  c10::intrusive_ptr<c10d::Work> w;
-  try {
-    w = g.pg->allgather(out, in);
-  } catch (const std::exception& e) {
-    lost(g, "an all-gather", e);
-  }
-  wait(g, w, "an all-gather");
+  run(g, "an all-gather", [&] { return g.pg->allgather(out, in); });
   return out[0];
 }
 

@@ -71,36 +71,39 @@ void expect_moved(const fs::path& out, int iterations) {
   EXPECT_GT(change, 0.0);
 }
 
-TEST(Distributed, TwoRanksPpoParametersIdenticalAfterEveryUpdate) {
+// The learners x world sizes: every rank holds the same weights after every
+// update, and the weights moved.
+struct AgreeCase {
+  const char* name;
+  int ranks, envs;
+  std::string config;
+  std::vector<std::string> flags;
+};
+
+class RanksAgree : public ::testing::TestWithParam<AgreeCase> {};
+
+TEST_P(RanksAgree, ParametersIdenticalAfterEveryUpdate) {
   SKIP_WITHOUT_C10D();
-  const fs::path out = testing::fresh_scratch_dir("dist_ppo2");
-  const auto r = probe(out, 2, kCartPole, 4, 3);
+  const AgreeCase& c = GetParam();
+  const fs::path out = testing::fresh_scratch_dir(std::string("dist_agree_") + c.name);
+  const auto r = probe(out, c.ranks, c.config, c.envs, 3, c.flags);
   ASSERT_EQ(r.status, 0) << r.err;
-  expect_ranks_agree(out, 2, 3);
+  expect_ranks_agree(out, c.ranks, 3);
   expect_moved(out, 3);
   fs::remove_all(out);
 }
 
-TEST(Distributed, ThreeRanksPpoParametersIdenticalAfterEveryUpdate) {
-  SKIP_WITHOUT_C10D();
-  const fs::path out = testing::fresh_scratch_dir("dist_ppo3");
-  const auto r = probe(out, 3, kCartPole, 2, 3);
-  ASSERT_EQ(r.status, 0) << r.err;
-  expect_ranks_agree(out, 3, 3);
-  fs::remove_all(out);
-}
-
-TEST(Distributed, PpoLagrangianAndWorldModelRanksAgree) {
-  SKIP_WITHOUT_C10D();
-  const fs::path out = testing::fresh_scratch_dir("dist_lag_wm");
-  std::vector<std::string> flags = {"lag", "wm"};
+std::vector<std::string> with_small_offload(std::vector<std::string> flags) {
   flags.insert(flags.end(), kSmallOffload.begin(), kSmallOffload.end());
-  const auto r = probe(out, 2, kOffload, 2, 3, flags);
-  ASSERT_EQ(r.status, 0) << r.err;
-  expect_ranks_agree(out, 2, 3);
-  expect_moved(out, 3);
-  fs::remove_all(out);
+  return flags;
 }
+
+INSTANTIATE_TEST_SUITE_P(
+    Distributed, RanksAgree,
+    ::testing::Values(AgreeCase{"ppo_2", 2, 4, kCartPole, {}}, AgreeCase{"ppo_3", 3, 2, kCartPole, {}},
+                      AgreeCase{"ppo_lag_wm_2", 2, 2, kOffload, with_small_offload({"lag", "wm"})},
+                      AgreeCase{"ppo_lag_3", 3, 2, kOffload, with_small_offload({"lag"})}),
+    [](const ::testing::TestParamInfo<AgreeCase>& i) { return std::string(i.param.name); });
 
 // 2 ranks x 4 envs == 1 rank x 8 envs with one minibatch (so both average
 // the same rows' gradients) and unnormalised advantages (a per-minibatch
@@ -155,8 +158,7 @@ TEST(Distributed, KilledRankStopsTheOthersWithOneLine) {
 TEST(Distributed, TwoRankResumeEqualsUninterrupted) {
   SKIP_WITHOUT_C10D();
   const fs::path full = testing::fresh_scratch_dir("dist_full"), cut = testing::fresh_scratch_dir("dist_cut");
-  std::vector<std::string> flags = {"lag", "wm"};
-  flags.insert(flags.end(), kSmallOffload.begin(), kSmallOffload.end());
+  const std::vector<std::string> flags = with_small_offload({"lag", "wm"});
   const auto a = probe(full, 2, kOffload, 2, 4, flags);
   ASSERT_EQ(a.status, 0) << a.err;
   auto first = flags;
