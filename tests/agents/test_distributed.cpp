@@ -80,6 +80,8 @@ struct AgreeCase {
   std::vector<std::string> flags;
 };
 
+void PrintTo(const AgreeCase& c, std::ostream* os) { *os << c.name; }
+
 class RanksAgree : public ::testing::TestWithParam<AgreeCase> {};
 
 TEST_P(RanksAgree, ParametersIdenticalAfterEveryUpdate) {
