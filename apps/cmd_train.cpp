@@ -89,12 +89,11 @@ void check_resumable(const std::string& run_dir, const std::string& text, const 
 }
 
 // Rank 0 names the run directory (creating it, or checking the one to
-// resume); the other ranks learn its name from rank 0,
-// or rank 0's error, which they report as their own.
+// resume); the other ranks learn its name, or rank 0's error, from rank 0.
 std::string claim_run_dir(const Settings& s, const std::string& text, bool resume, agents::Communicator* comm,
                           int rank) {
   const agents::AgentConfig& ac = s.agent;
-  std::string run_dir, failure;
+  std::string run_dir;
   if (rank == 0) {
     try {
       if (resume) {
