@@ -83,6 +83,13 @@ std::string Communicator::broadcast_string(const std::string& from_rank0) {
   return std::string(reinterpret_cast<const char*>(bytes.data_ptr()), static_cast<size_t>(bytes.numel()));
 }
 
+bool Communicator::broadcast_flag(bool from_rank0) {
+  if (!group_) return from_rank0;
+  auto flag = torch::full({1}, from_rank0 ? 1 : 0, torch::kInt32);
+  pg::broadcast(*group_, flag, 0);
+  return flag.item<int>() != 0;
+}
+
 std::vector<std::string> Communicator::all_gather_bytes(const std::string& mine) {
   if (!group_) return {mine};
   // Sizes first (all-gather needs one shape), then the bytes padded to the longest.

@@ -47,6 +47,7 @@ class Communicator {
   // Rank 0's values into every rank's tensors (in place).
   void broadcast(const std::vector<torch::Tensor>& tensors);
   std::string broadcast_string(const std::string& from_rank0);
+  bool broadcast_flag(bool from_rank0);  // a host decision rank 0 takes for all
   // Every rank's bytes, in rank order.
   std::vector<std::string> all_gather_bytes(const std::string& mine);
 

@@ -382,9 +382,7 @@ void Trainer::train(long long iterations) {
   while (iteration_ < stop) {
     iterate();
     // Rank 0's clock decides for all (the ranks must stop at the same iteration).
-    auto out_of_time = torch::full({1}, limit > 0 && iteration_ < stop && now_s() - start >= limit ? 1 : 0, torch::kInt32);
-    comm_->broadcast({out_of_time});
-    if (out_of_time.item<int>() != 0) {
+    if (comm_->broadcast_flag(limit > 0 && iteration_ < stop && now_s() - start >= limit)) {
       const bool saved = iteration_ % cfg_.train.checkpoint_every == 0;
       if (!run_dir_.empty() && !saved) save(run_dir_ + "/checkpoints/last");
       if (!cfg_.train.quiet && comm_->writer()) {
