@@ -123,6 +123,9 @@ AgentConfig read_agent_config(ConfigReader& r, int num_costs) {
         "wall-clock budget of this invocation in s: stop after the iteration that passes it, with a checkpoint "
         "(0 = none; continue with resume=)");
   r.get("train.profile", t.profile, "time env/inference/GAE/update/world model on a GPU (synchronises)");
+  r.get("train.dist_timeout_s", t.dist_timeout_s, 1, 3600,
+        "data-parallel runs: seconds a rendezvous or collective may wait for the other ranks before this rank "
+        "stops with an error (a rank that died)");
   r.get("train.decision_capacity", t.decision_capacity, 0, 1ll << 40,
         "deciding users per slot the actor runs on (0 = adapt: all at first, then what the data needs)");
   r.get("train.cuda_graph", t.cuda_graph,

@@ -79,6 +79,7 @@ struct TrainConfig {
   long long decision_capacity = 0; // deciders per slot the actor runs on (0 = adapt to the data)
   bool cuda_graph = false;         // capture the rollout as one CUDA graph (GPU, train.profile off)
   bool profile = false;            // time the phases on a GPU (adds syncs)
+  float dist_timeout_s = 60;       // data-parallel: a collective waiting longer than this fails (a rank died)
   bool quiet = false;              // no progress line per iteration (benchmarks; not a config key)
 };
 

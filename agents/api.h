@@ -4,10 +4,12 @@
 // is configured without LibTorch.
 #pragma once
 
+#include <memory>
 #include <string>
 #include <vector>
 
 #include "agents/agent_config.h"
+#include "agents/dist_env.h"
 #include "core/config.h"
 #include "envs/vec_env.h"
 
@@ -15,9 +17,19 @@ namespace mecrl::agents {
 
 bool available();
 
+class Communicator;  // agents/distributed.h: this rank's link to the others
+// Joins the data-parallel run `d` describes (torchrun / Slurm variables, see
+// agents/dist_env.h); world size 1 joins nothing. Throws UsageError when
+// this build cannot (no LibTorch, or no c10d Gloo: the reason is named),
+// IoError when the rendezvous fails within timeout_s.
+std::shared_ptr<Communicator> join_ranks(const DistEnv& d, double timeout_s);
+// Rank 0's `text` on every rank (the run directory it created).
+std::string from_rank0(Communicator* comm, const std::string& text);
+
 // Trains on `env` into run_dir (resume: continue run_dir/checkpoints/last).
+// With `comm`, `env` holds this rank's envs and rank 0 alone writes run_dir.
 void train(VecEnv& env, const AgentConfig& cfg, const std::vector<ResolvedKey>& resolved, const std::string& run_dir,
-           bool resume);
+           bool resume, std::shared_ptr<Communicator> comm = nullptr);
 
 // True if `path` looks like a checkpoint directory (has trainer.json).
 bool is_checkpoint(const std::string& path);

@@ -21,9 +21,28 @@ void DeviceScalars::set_all(const std::string& prefix, const std::vector<std::st
 }
 
 std::map<std::string, double> DeviceScalars::read(HostRead why) {
+  Communicator one_rank;
+  return read(why, one_rank);
+}
+
+std::map<std::string, double> DeviceScalars::read(HostRead why, Communicator& comm) {
   std::map<std::string, double> out;
   if (names_.empty()) return out;
-  const auto host = to_host(torch::cat(values_), why);
+  auto host = to_host(torch::cat(values_), why);  // [n] f64
+  if (comm.active()) {
+    auto sums = host.clone(), maxes = host.clone();
+    comm.sum(sums);
+    comm.max(maxes);
+    host = sums / static_cast<double>(comm.world_size());
+    for (size_t k = 0; k < names_.size(); ++k) {
+      const auto i = static_cast<int64_t>(k);
+      if (names_[k].find("max") != std::string::npos) {
+        host[i] = maxes[i];
+      } else if (names_[k].rfind("rollout/", 0) == 0) {
+        host[i] = sums[i];
+      }
+    }
+  }
   const double* h = host.data_ptr<double>();
   for (size_t k = 0; k < names_.size(); ++k) out[names_[k]] = h[k];
   names_.clear();

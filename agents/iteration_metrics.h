@@ -10,6 +10,7 @@
 
 #include <torch/torch.h>
 
+#include "agents/distributed.h"
 #include "agents/host_reads.h"
 #include "agents/run_logger.h"
 #include "agents/world_model.h"
@@ -22,6 +23,9 @@ class DeviceScalars {
   void set(const std::string& name, const torch::Tensor& value);  // a [] or [1] tensor, any dtype
   void set_all(const std::string& prefix, const std::vector<std::string>& names, const torch::Tensor& values);  // [n]
   std::map<std::string, double> read(HostRead why);  // one host read; clears the set
+  // The same, reduced over the ranks after the host read: names containing
+  // "max" take the maximum, rollout/ tallies the sum, the rest the mean.
+  std::map<std::string, double> read(HostRead why, Communicator& comm);
   bool empty() const { return names_.empty(); }
 
  private:

@@ -31,10 +31,11 @@ LagrangeImpl::LagrangeImpl(const LagrangianConfig& cfg, int64_t c) : mode(cfg.mo
   cost_stats = register_module("cost_stats", RunningMeanStd(std::max<int64_t>(c, 1)));
 }
 
-void LagrangeImpl::update(const torch::Tensor& mean_cost, const torch::Tensor& step_costs, const torch::Tensor& valid) {
+void LagrangeImpl::update(const torch::Tensor& mean_cost, const torch::Tensor& step_costs, const torch::Tensor& valid,
+                          Communicator* comm) {
   if (costs == 0) return;
   torch::NoGradGuard no_grad;
-  cost_stats->update(step_costs.reshape({-1, costs}).abs());
+  cost_stats->update(step_costs.reshape({-1, costs}).abs(), comm);
   if (mode != "lagrangian") return;
   const auto scale = (cost_stats->mean + 1e-12).to(lambda.dtype());
   const auto relative = mean_cost.to(lambda.dtype()) / scale;

@@ -30,7 +30,10 @@ struct LagrangeImpl : torch::nn::Module {
   // mean_cost [C]: J_c; step_costs [..., C]: the per-step costs behind it;
   // valid: bool scalar tensor, false = J_c measured nothing (an iteration
   // inside the warm-up), lambda kept. A tensor, so a GPU run needs no sync.
-  void update(const torch::Tensor& mean_cost, const torch::Tensor& step_costs, const torch::Tensor& valid = {});
+  // Data-parallel: mean_cost and valid are every rank's already; comm merges
+  // the cost scale's statistics.
+  void update(const torch::Tensor& mean_cost, const torch::Tensor& step_costs, const torch::Tensor& valid = {},
+              Communicator* comm = nullptr);
   // (A_r - sum_c lambda_c A_c) / (1 + sum_c lambda_c); heads on the last dim.
   torch::Tensor combine(const torch::Tensor& adv_heads) const;
 

@@ -11,7 +11,15 @@ namespace {
 }  // namespace
 
 bool available() { return false; }
-void train(VecEnv&, const AgentConfig&, const std::vector<ResolvedKey>&, const std::string&, bool) { unavailable(); }
+void train(VecEnv&, const AgentConfig&, const std::vector<ResolvedKey>&, const std::string&, bool,
+           std::shared_ptr<Communicator>) {
+  unavailable();
+}
+std::shared_ptr<Communicator> join_ranks(const DistEnv& d, double) {
+  if (d.distributed()) unavailable();
+  return nullptr;
+}
+std::string from_rank0(Communicator*, const std::string& text) { return text; }
 bool is_checkpoint(const std::string&) { return false; }
 ActFn load_policy(const std::string&, bool) { unavailable(); }
 

@@ -57,7 +57,8 @@ torch::Tensor critic_term(ActorCritic& policy, const PpoConfig& p, const ValueBa
 }  // namespace
 
 UpdateStats ppo_update(ActorCritic& policy, torch::optim::Optimizer& opt, const PpoConfig& p,
-                       const DecisionBatch& actor, const ValueBatch& critic, const WeightedData* imagined) {
+                       const DecisionBatch& actor, const ValueBatch& critic, const WeightedData* imagined,
+                       Communicator* comm) {
   const auto params = policy->parameters();
   const auto fopt = critic.obs.options();
   const auto lopt = fopt.dtype(torch::kInt64);
@@ -101,6 +102,7 @@ UpdateStats ppo_update(ActorCritic& policy, torch::optim::Optimizer& opt, const 
       }
       opt.zero_grad();
       loss.backward();
+      if (comm) comm->average_gradients(params);
       const auto norm = clip_grad_norm(params, p.max_grad_norm);
       s.grad_norm += norm;
       s.grad_norm_max = torch::maximum(s.grad_norm_max, norm);
@@ -108,7 +110,12 @@ UpdateStats ppo_update(ActorCritic& policy, torch::optim::Optimizer& opt, const 
       ++steps;
     }
     // Optional early stop on the KL of the epoch's last minibatch (a host read per epoch).
-    if (p.target_kl > 0 && epoch_kl.defined() && to_host(epoch_kl, HostRead::EarlyStop).item<double>() > p.target_kl) break;
+    // Ranks decide together (a rank without actor rows in that minibatch counts 0).
+    const bool together = comm && comm->active();
+    if (p.target_kl > 0 && (epoch_kl.defined() || together)) {
+      const auto kl = together ? comm->mean(epoch_kl.defined() ? epoch_kl : zero()) : epoch_kl;
+      if (to_host(kl, HostRead::EarlyStop).item<double>() > p.target_kl) break;
+    }
   }
   const double inv = 1.0 / static_cast<double>(std::max<int64_t>(steps, 1));
   for (auto* t : {&s.policy_loss, &s.value_loss, &s.entropy, &s.approx_kl, &s.old_approx_kl, &s.clipfrac, &s.grad_norm}) {

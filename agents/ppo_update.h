@@ -8,6 +8,7 @@
 #include <torch/torch.h>
 
 #include "agents/agent_config.h"
+#include "agents/distributed.h"
 #include "agents/policy.h"
 
 namespace mecrl::agents {
@@ -50,7 +51,11 @@ struct UpdateStats {
 // clip_grad_norm_, without its host read). Returns the pre-clip norm.
 torch::Tensor clip_grad_norm(const std::vector<torch::Tensor>& params, double max_norm);
 
+// Data-parallel (comm active): each rank's minibatch k is its own rows'
+// slice k; the gradients are averaged across ranks before clipping, and the
+// early-stop KL is the ranks' mean, so every rank steps alike.
 UpdateStats ppo_update(ActorCritic& policy, torch::optim::Optimizer& opt, const PpoConfig& p,
-                       const DecisionBatch& actor, const ValueBatch& critic, const WeightedData* imagined);
+                       const DecisionBatch& actor, const ValueBatch& critic, const WeightedData* imagined,
+                       Communicator* comm = nullptr);
 
 }  // namespace mecrl::agents

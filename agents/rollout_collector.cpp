@@ -96,7 +96,9 @@ void RolloutCollector::collect(ActorCritic& policy, ReturnScaler& scaler, Rollou
                                        ro.action_mask[t].reshape({R, A}).index_select(0, rows));  // [D, A]
     // Uniforms for every user, not only the deciders: the sample of a user
     // does not depend on the capacity (or on who else decides).
-    const auto u = torch::rand({R, A}, obs.options()).index_select(0, rows);
+    const auto u = (world_ == 1 ? torch::rand({R, A}, obs.options())
+                                : torch::rand({world_ * R, A}, obs.options()).narrow(0, rank_ * R, R))
+                       .index_select(0, rows);
     const auto picked = gumbel_argmax(logits, u);  // [D]
     ro.dec_rows[t].copy_(dec.index);
     ro.dec_valid[t].copy_(dec.valid);

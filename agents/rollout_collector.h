@@ -41,6 +41,11 @@ class RolloutCollector {
   // cells (compacted). Returns V of the current observation [E, Uv, K].
   torch::Tensor critic_pass(ActorCritic& policy, Rollout& ro, int64_t trunc_capacity);
 
+  // Data-parallel: this rank's envs are rows [rank * E, (rank + 1) * E) of
+  // every rank's together; the action-sampling uniforms are drawn for all of
+  // them (same generator state on every rank) and this rank's rows kept, so
+  // an env's samples do not depend on how the envs are split into ranks.
+  void set_rank(int rank, int world_size) { rank_ = rank, world_ = world_size; }
   RolloutTally& tally() { return tally_; }
   torch::Tensor& episode_step() { return ep_step_; }  // [E] int64, checkpointed
   const EnvTensors& env_tensors() const { return et_; }
@@ -48,6 +53,7 @@ class RolloutCollector {
   double inference_seconds() const { return t_infer_; }
 
  private:
+  int rank_ = 0, world_ = 1;
   torch::Tensor reward_streams() const;  // [E, Uv, K] raw reward and cost streams of this step
 
   VecEnv& env_;

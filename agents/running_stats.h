@@ -4,13 +4,17 @@
 
 #include <torch/torch.h>
 
+#include "agents/distributed.h"
+
 namespace mecrl::agents {
 
 // Mean and variance per feature, merged batch by batch (Chan et al.'s
 // parallel form of Welford's algorithm), float64 inside.
 struct RunningMeanStdImpl : torch::nn::Module {
   explicit RunningMeanStdImpl(int64_t features = 1);
-  void update(const torch::Tensor& x);  // x: [..., features]
+  // x: [..., features]. With an active `comm`, the batch is every rank's x
+  // (count, mean and spread merged across ranks, two all-reduces).
+  void update(const torch::Tensor& x, Communicator* comm = nullptr);
   // clamp((x - mean) / sqrt(var + eps), -clip, clip), in x's dtype
   torch::Tensor normalize(const torch::Tensor& x, double clip = 10.0, double eps = 1e-8) const;
   torch::Tensor mean, var, count;  // [F] f64, [F] f64, [] f64
@@ -26,6 +30,7 @@ struct ReturnScalerImpl : torch::nn::Module {
   torch::Tensor returns;  // [envs, streams] running discounted return
   RunningMeanStd stats{nullptr};
   double gamma;
+  Communicator* comm = nullptr;  // data-parallel: the statistics see every rank's returns
 };
 TORCH_MODULE(ReturnScaler);
 

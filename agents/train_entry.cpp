@@ -1,4 +1,5 @@
-// agents::train (agents/api.h): builds a Trainer and runs it.
+// agents::train (agents/api.h): builds a Trainer and runs it; joining the
+// other ranks of a data-parallel run.
 #include <torch/torch.h>
 
 #include "agents/api.h"
@@ -7,11 +8,19 @@
 namespace mecrl::agents {
 
 void train(VecEnv& env, const AgentConfig& cfg, const std::vector<ResolvedKey>& resolved, const std::string& run_dir,
-           bool resume) {
+           bool resume, std::shared_ptr<Communicator> comm) {
   if (cfg.train.threads > 0) torch::set_num_threads(cfg.train.threads);
-  Trainer trainer(env, cfg, run_dir, resolved);
+  Trainer trainer(env, cfg, run_dir, resolved, std::move(comm));
   if (resume) trainer.resume();
   trainer.train();
+}
+
+std::shared_ptr<Communicator> join_ranks(const DistEnv& d, double timeout_s) {
+  return std::make_shared<Communicator>(d, timeout_s);
+}
+
+std::string from_rank0(Communicator* comm, const std::string& text) {
+  return comm ? comm->broadcast_string(text) : text;
 }
 
 }  // namespace mecrl::agents

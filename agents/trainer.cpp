@@ -30,11 +30,13 @@ torch::Tensor scale_heads(const torch::Tensor& adv) {
 
 }  // namespace
 
-Trainer::Trainer(VecEnv& env, const AgentConfig& cfg, std::string run_dir, std::vector<ResolvedKey> resolved)
+Trainer::Trainer(VecEnv& env, const AgentConfig& cfg, std::string run_dir, std::vector<ResolvedKey> resolved,
+                 std::shared_ptr<Communicator> comm)
     : env_(env),
       cfg_(cfg),
       run_dir_(std::move(run_dir)),
       resolved_(std::move(resolved)),
+      comm_(comm ? std::move(comm) : std::make_shared<Communicator>()),
       dims_(env.dims()),
       device_(torch_device(env.device())) {
   const PpoConfig& p = cfg_.ppo;
@@ -51,6 +53,25 @@ Trainer::Trainer(VecEnv& env, const AgentConfig& cfg, std::string run_dir, std::
   opt_ = std::make_unique<torch::optim::Adam>(policy_->parameters(), torch::optim::AdamOptions(p.lr).eps(p.adam_eps));
   if (cfg_.wm.enabled) wm_ = std::make_unique<WorldModelLearner>(cfg_.wm, spec, K_, Uv_, device_);
   collector_ = std::make_unique<RolloutCollector>(env_, cfg_, Uv_, K_);
+  if (comm_->active()) {
+    // A CUDA graph cannot contain the host all-reduces of the return normaliser.
+    if (cfg_.train.cuda_graph) {
+      throw UsageError(fmt::format("train.cuda_graph = true with {} ranks: the rollout's return normaliser is "
+                                   "reduced across ranks on the host, which a CUDA graph cannot hold",
+                                   comm_->world_size()));
+    }
+    // Rank 0's initial weights everywhere (they agree already when the seeds do).
+    std::vector<torch::Tensor> state;
+    for (const auto& t : policy_->parameters()) state.push_back(t);
+    for (const auto& t : policy_->buffers()) state.push_back(t);
+    if (wm_) {
+      for (const auto& t : wm_->model()->parameters()) state.push_back(t);
+    }
+    comm_->broadcast(state);
+    scaler_->comm = comm_.get();
+    collector_->set_rank(comm_->rank(), comm_->world_size());
+    if (wm_) wm_->set_communicator(comm_.get());
+  }
   // Deciders per slot the actor runs on: all users at first (train.decision_capacity
   // = 0), then what the data needs (adapt_capacities).
   const int64_t rows = static_cast<int64_t>(dims_.num_envs) * dims_.users;
@@ -59,7 +80,7 @@ Trainer::Trainer(VecEnv& env, const AgentConfig& cfg, std::string run_dir, std::
   ro_ = Rollout::allocate(T, dims_.num_envs, dims_.users, dims_.features, dims_.actions, dims_.costs, Uv_, K_, cap,
                           device_);
   trunc_capacity_ = dims_.num_envs;  // one time limit per env per rollout; grows if episodes are shorter
-  num_iterations_ = std::max<long long>(1, cfg_.train.total_steps / (T * dims_.num_envs));
+  num_iterations_ = std::max<long long>(1, cfg_.train.total_steps / (T * dims_.num_envs * comm_->world_size()));
   last_info_.assign(dims_.info, NAN);
 }
 
@@ -176,23 +197,30 @@ IterationStats Trainer::iterate() {
     imagined.weight = wm_->gate() * cfg_.wm.imagine_weight;
   }
   const UpdateStats us = ppo_update(policy_, *opt_, p, decision_rows(advantages), critic,
-                                    im.valid && cfg_.wm.imagine_weight > 0 ? &imagined : nullptr);
+                                    im.valid && cfg_.wm.imagine_weight > 0 ? &imagined : nullptr, comm_.get());
   const double t_update_end = clock();
 
   // ---- 5. statistics that move between iterations only: the update must
   // see the inputs the behaviour policy saw, or the ratios start away from 1.
-  if (p.norm_obs) policy_->obs_rms->update(ro_.obs);
+  if (p.norm_obs) policy_->obs_rms->update(ro_.obs, comm_.get());
   torch::Tensor mean_cost;
   if (dims_.costs) {
     // J_c over the steady-state steps only (all of them without a warm-up).
     const auto w = ro_.warm.to(ro_.raw_costs.dtype()).unsqueeze(-1);  // [T, E, 1]
-    const auto n_warm = w.sum();
-    mean_cost = (ro_.raw_costs * w).sum(c10::IntArrayRef{0, 1}) / n_warm.clamp_min(1);
-    lagrange_->update(mean_cost, ro_.raw_costs, n_warm > 0);
+    auto n_warm = w.sum();
+    auto cost_sum = (ro_.raw_costs * w).sum(c10::IntArrayRef{0, 1});  // [C]
+    if (comm_->active()) {  // J_c over every rank's steps
+      auto both = torch::cat({cost_sum, n_warm.reshape({1})});
+      comm_->sum(both);
+      cost_sum = both.narrow(0, 0, dims_.costs);
+      n_warm = both[dims_.costs];
+    }
+    mean_cost = cost_sum / n_warm.clamp_min(1);
+    lagrange_->update(mean_cost, ro_.raw_costs, n_warm > 0, comm_.get());
   }
 
   // ---- 6. the one host read, checks, log, checkpoint
-  global_step_ += T * E;
+  global_step_ += T * E * comm_->world_size();
   ++iteration_;
   IterationStats st = read_metrics(us, mean_cost, returns, wm_ ? &wst : nullptr, wm_ ? &im : nullptr);
   // Phase times: per slot (env vs inference) when the collector timed them,
@@ -214,7 +242,7 @@ IterationStats Trainer::iterate() {
         iteration_, bad));
   }
   st.seconds = now_s() - t_start;
-  st.sps = static_cast<double>(T * E) / st.seconds;
+  st.sps = static_cast<double>(T * E * comm_->world_size()) / st.seconds;
   elapsed_s_ += st.seconds;
   history_.push_back(st);
   log(st);
@@ -268,7 +296,7 @@ IterationStats Trainer::read_metrics(const UpdateStats& us, const torch::Tensor&
     m.set("wm/imagined_decisions", im && im->valid ? im->active.sum() * wst->gate : torch::zeros({}, wst->gate.options()));
   }
 
-  const auto h = m.read(HostRead::Metrics);  // ---- the iteration's one host read
+  const auto h = m.read(HostRead::Metrics, *comm_);  // ---- the iteration's one host read (reduced over ranks)
   IterationStats st;
   st.scalars = h;
   st.iteration = iteration_;
@@ -330,6 +358,7 @@ void Trainer::adapt_capacities(const IterationStats& st) {
 void Trainer::log(const IterationStats& st) {
   const auto costs = env_.cost_names();
   const auto infos = env_.info_names();
+  if (!comm_->writer()) return;  // rank 0 logs for all
   if (!run_dir_.empty()) {
     const double lr = static_cast<torch::optim::AdamOptions&>(opt_->param_groups()[0].options()).lr();
     const Scalars s = tagged_scalars(st, lr, dims_.users, costs, infos, wm_ != nullptr);
@@ -348,14 +377,15 @@ void Trainer::log(const IterationStats& st) {
 
 void Trainer::train(long long iterations) {
   const long long stop = iterations > 0 ? std::min(num_iterations_, iteration_ + iterations) : num_iterations_;
-  if (!run_dir_.empty()) fs::create_directories(run_dir_);
+  if (!run_dir_.empty() && comm_->writer()) fs::create_directories(run_dir_);
   const double start = now_s(), limit = cfg_.train.time_limit_s;
   while (iteration_ < stop) {
     iterate();
-    if (limit > 0 && iteration_ < stop && now_s() - start >= limit) {
+    // Rank 0's clock decides for all (the ranks must stop at the same iteration).
+    if (comm_->broadcast_flag(limit > 0 && iteration_ < stop && now_s() - start >= limit)) {
       const bool saved = iteration_ % cfg_.train.checkpoint_every == 0;
       if (!run_dir_.empty() && !saved) save(run_dir_ + "/checkpoints/last");
-      if (!cfg_.train.quiet) {
+      if (!cfg_.train.quiet && comm_->writer()) {
         RunLogger::print_line(fmt::format("time limit of {:g} s reached after iteration {}/{}{}", limit, iteration_,
                                           num_iterations_,
                                           run_dir_.empty() ? "" : "; checkpoint written, continue with resume=" + run_dir_));

@@ -9,6 +9,7 @@
 // device once per iteration (host_reads.h counts it).
 #pragma once
 
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
@@ -16,6 +17,7 @@
 #include <torch/torch.h>
 
 #include "agents/agent_config.h"
+#include "agents/distributed.h"
 #include "agents/iteration_metrics.h"
 #include "agents/lagrangian.h"
 #include "agents/policy.h"
@@ -26,6 +28,7 @@
 #include "agents/torch_cuda.h"
 #include "agents/world_model.h"
 #include "core/config.h"
+#include "core/safetensors.h"
 #include "envs/vec_env.h"
 
 namespace mecrl::agents {
@@ -33,7 +36,10 @@ namespace mecrl::agents {
 class Trainer {
  public:
   // run_dir empty: no files (tests). resolved: the config, for config.yaml.
-  Trainer(VecEnv& env, const AgentConfig& cfg, std::string run_dir, std::vector<ResolvedKey> resolved = {});
+  // comm: data-parallel training with the other ranks (null: one process);
+  // `env` is then this rank's envs, and rank 0 alone writes run_dir.
+  Trainer(VecEnv& env, const AgentConfig& cfg, std::string run_dir, std::vector<ResolvedKey> resolved = {},
+          std::shared_ptr<Communicator> comm = nullptr);
   ~Trainer();
 
   // Continues from run_dir/checkpoints/last (counters, weights, optimiser, env).
@@ -51,7 +57,9 @@ class Trainer {
   long long num_iterations() const { return num_iterations_; }
   int64_t decision_capacity() const { return ro_.decision_capacity(); }
   const std::vector<IterationStats>& history() const { return history_; }
+  // Collective with several ranks: every rank's env state goes to rank 0, which writes.
   void save(const std::string& dir);
+  const Communicator& communicator() const { return *comm_; }
 
  private:
   void rollout();                                        // collector, eager or as a CUDA graph
@@ -62,11 +70,14 @@ class Trainer {
   void adapt_capacities(const IterationStats& st);
   void log(const IterationStats& st);
   double clock();  // seconds; synchronises the device when profiling a GPU run
+  std::map<std::string, TensorBlob> rank_state() const;  // what only this rank has (its envs)
+  void load_rank_state(const std::map<std::string, TensorBlob>& s);
 
   VecEnv& env_;
   AgentConfig cfg_;
   std::string run_dir_;
   std::vector<ResolvedKey> resolved_;
+  std::shared_ptr<Communicator> comm_;  // never null (world size 1 without ranks)
   EnvDims dims_;
   torch::Device device_;
   int64_t Uv_ = 1, K_ = 1;

@@ -14,7 +14,48 @@ nlohmann::json number_or_null(double v) { return std::isnan(v) ? nlohmann::json(
 double number_or_nan(const nlohmann::json& j) { return j.is_number() ? j.get<double>() : NAN; }
 }  // namespace
 
+// Data-parallel: what differs between ranks (their envs, the envs' running
+// returns and episode steps, the world model's replay of their rollouts).
+// Rank 0 keeps its own where a one-process run does; rank r > 0 sends its
+// state to rank 0, which stores it as one safetensors blob, extra "rank<r>".
+std::map<std::string, TensorBlob> Trainer::rank_state() const {
+  std::map<std::string, TensorBlob> s;
+  const auto env_bytes = env_.save_state();
+  s["env_state"] = make_tensor<uint8_t>({static_cast<int64_t>(env_bytes.size())}, env_bytes.data());
+  s["trainer.ep_step"] = to_blob(collector_->episode_step());
+  s["scaler.returns"] = to_blob(scaler_->returns);
+  if (wm_) {
+    for (const auto& [k, t] : wm_->replay_tensors()) s["wm." + k] = to_blob(t);
+  }
+  return s;
+}
+
+void Trainer::load_rank_state(const std::map<std::string, TensorBlob>& s) {
+  const auto at = [&](const std::string& k) -> const TensorBlob& {
+    const auto it = s.find(k);
+    if (it == s.end()) throw UsageError(fmt::format("{}/checkpoints/last: rank {}'s state has no '{}'", run_dir_, comm_->rank(), k));
+    return it->second;
+  };
+  torch::NoGradGuard no_grad;
+  const std::string& env_bytes = at("env_state").bytes;
+  env_.load_state(std::vector<uint8_t>(env_bytes.begin(), env_bytes.end()));
+  collector_->episode_step().copy_(from_blob_copy(at("trainer.ep_step")));
+  scaler_->returns.copy_(from_blob_copy(at("scaler.returns")));
+  if (wm_) {
+    std::map<std::string, torch::Tensor> replay;
+    for (const auto& [k, b] : s) {
+      if (k.rfind("wm.", 0) == 0) replay[k.substr(3)] = from_blob_copy(b);
+    }
+    wm_->load_replay(replay);
+  }
+}
+
 void Trainer::save(const std::string& dir) {
+  std::vector<std::string> ranks;  // every rank's encoded state, on rank 0
+  if (comm_->active()) {
+    ranks = comm_->all_gather_bytes(encode_safetensors(rank_state(), {}));
+    if (!comm_->writer()) return;
+  }
   CheckpointData data;
   add_module_tensors(data.model, *policy_, "policy.");
   add_module_tensors(data.model, *scaler_, "scaler.");
@@ -34,7 +75,8 @@ void Trainer::save(const std::string& dir) {
                   {"elapsed_s", elapsed_s_},
                   {"scenario", env_.scenario()},
                   {"seed", cfg_.seed},
-                  {"num_envs", dims_.num_envs},
+                  {"num_envs", dims_.num_envs},  // per rank
+                  {"world_size", comm_->world_size()},
                   {"decision_capacity", ro_.decision_capacity()},
                   {"trunc_capacity", trunc_capacity_},
                   {"last_return", number_or_null(last_return_)},
@@ -43,6 +85,9 @@ void Trainer::save(const std::string& dir) {
   nlohmann::json info = nlohmann::json::array();
   for (double v : last_info_) info.push_back(number_or_null(v));
   data.trainer["last_info"] = info;
+  for (size_t r = 1; r < ranks.size(); ++r) {
+    data.extra[fmt::format("rank{}", r)] = TensorBlob{"U8", {static_cast<int64_t>(ranks[r].size())}, ranks[r]};
+  }
   save_checkpoint(dir, data);
 }
 
@@ -50,6 +95,10 @@ void Trainer::resume() {
   const std::string dir = run_dir_ + "/checkpoints/last";
   const CheckpointData data = load_checkpoint(dir);
   const auto& tj = data.trainer;
+  if (tj.value("world_size", 1) != comm_->world_size()) {
+    throw UsageError(fmt::format("{}: checkpoint is from {} ranks, this run has {} (resume with the same world size)",
+                                 dir, tj.value("world_size", 1), comm_->world_size()));
+  }
   if (tj.value("scenario", "") != env_.scenario() || tj.value("num_envs", -1) != dims_.num_envs) {
     throw UsageError(fmt::format("{}: checkpoint is for scenario '{}' with {} envs, the config asks for '{}' with {}",
                                  dir, tj.value("scenario", "?"), tj.value("num_envs", -1), env_.scenario(),
@@ -65,12 +114,19 @@ void Trainer::resume() {
     if (!data.optimizers.count("wm_optimizer")) throw UsageError(dir + ": world-model optimizer state missing");
     deserialize_optimizer(wm_->optimizer(), data.optimizers.at("wm_optimizer"));
     std::map<std::string, torch::Tensor> replay;
-    for (const auto& [k, b] : data.extra) replay[k] = from_blob_copy(b);
+    for (const auto& [k, b] : data.extra) {
+      if (k.rfind("rank", 0) != 0) replay[k] = from_blob_copy(b);
+    }
     wm_->load_replay(replay);
   }
   env_.load_state(std::vector<uint8_t>(data.env_state.begin(), data.env_state.end()));
   if (data.extra.count("trainer.ep_step")) {
     collector_->episode_step().copy_(from_blob_copy(data.extra.at("trainer.ep_step")));
+  }
+  if (comm_->rank() > 0) {
+    const std::string key = fmt::format("rank{}", comm_->rank());
+    if (!data.extra.count(key)) throw UsageError(fmt::format("{}: no state for rank {}", dir, comm_->rank()));
+    load_rank_state(decode_safetensors(data.extra.at(key).bytes, dir + " " + key).tensors);
   }
   iteration_ = tj.value("iteration", 0LL);
   global_step_ = tj.value("global_step", 0LL);

@@ -88,8 +88,8 @@ WorldModelDeviceStats WorldModelLearner::fit(const Rollout& ro, ActorCritic& pol
   {
     torch::NoGradGuard no_grad;
     const auto [loss, obs_err, rew_err] = losses(sample_windows(ro, policy, cfg_.batch_windows));
-    st.val_obs_error = obs_err;
-    st.val_reward_error = rew_err;
+    st.val_obs_error = comm_ ? comm_->mean(obs_err) : obs_err;
+    st.val_reward_error = comm_ ? comm_->mean(rew_err) : rew_err;
   }
   Rollout copy;  // the rollout's tensors are reused by the next one: keep clones of what the model reads
   copy.obs = ro.obs.clone(); copy.next_obs = ro.next_obs.clone(); copy.active = ro.active.clone();
@@ -108,6 +108,7 @@ WorldModelDeviceStats WorldModelLearner::fit(const Rollout& ro, ActorCritic& pol
     loss = loss / static_cast<double>(replay_.size());
     opt_->zero_grad();
     loss.backward();
+    if (comm_) comm_->average_gradients(model_->parameters());
     clip_grad_norm(model_->parameters(), 10.0);
     opt_->step();
     last = loss.detach();

@@ -74,6 +74,9 @@ class WorldModelLearner {
   ImaginedBatch imagine(const Rollout& ro, ActorCritic& policy, Lagrange& lag, torch::Tensor& returns,
                         double gamma, double lambda, long long iteration);
   const torch::Tensor& gate() const { return gate_; }
+  // Data-parallel: model gradients averaged across ranks, and the gate
+  // decided on the ranks' mean validation error (same model, same gate).
+  void set_communicator(Communicator* comm) { comm_ = comm; }
 
   WorldModel& model() { return model_; }
   torch::optim::Adam& optimizer() { return *opt_; }
@@ -99,6 +102,7 @@ class WorldModelLearner {
   std::unique_ptr<torch::optim::Adam> opt_;
   std::deque<Rollout> replay_;
   torch::Tensor gate_;  // [] float32 on the device
+  Communicator* comm_ = nullptr;
 };
 
 }  // namespace mecrl::agents

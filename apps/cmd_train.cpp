@@ -1,15 +1,20 @@
 // mecrl train: validate the whole config, create (or lock, to resume)
-// runs/<name>/, train.
+// runs/<name>/, train; as one rank of a data-parallel run (torchrun, srun,
+// or --nproc: apps/launch_ranks.h) rank 0 does the file work.
 #include <fmt/format.h>
 
+#include <cstdlib>
 #include <ctime>
 #include <filesystem>
 #include <iostream>
+#include <optional>
 #include <sstream>
+#include <thread>
 
 #include "agents/api.h"
 #include "apps/commands.h"
 #include "apps/env_factory.h"
+#include "apps/launch_ranks.h"
 #include "apps/scenario_config.h"
 #include "apps/settings.h"
 #include "core/atomic_file.h"
@@ -30,12 +35,12 @@ std::string timestamp() {
 }
 
 // The resolved config as written to config.yaml, without the keys that only
-// steer one invocation (`resume`, `train.time_limit_s`), so a resumed run can
+// steer one invocation (`resume`, `train.time_limit_s`, `train.dist_timeout_s`), so a resumed run can
 // be checked against it.
 std::string config_text(const std::vector<ResolvedKey>& keys) {
   std::vector<ResolvedKey> kept;
   for (const auto& k : keys) {
-    if (k.key != "resume" && k.key != "train.time_limit_s") kept.push_back(k);
+    if (k.key != "resume" && k.key != "train.time_limit_s" && k.key != "train.dist_timeout_s") kept.push_back(k);
   }
   std::ostringstream os;
   write_config_yaml(os, kept);
@@ -83,44 +88,85 @@ void check_resumable(const std::string& run_dir, const std::string& text, const 
   }
 }
 
+// Rank 0 names the run directory (creating it, or checking the one to
+// resume); the other ranks learn its name, or rank 0's error, from rank 0.
+std::string claim_run_dir(const Settings& s, const std::string& text, bool resume, agents::Communicator* comm,
+                          int rank) {
+  const agents::AgentConfig& ac = s.agent;
+  std::string run_dir;
+  if (rank == 0) {
+    try {
+      if (resume) {
+        run_dir = ac.train.resume;
+        check_resumable(run_dir, text, origin_of(s, "resume"));
+      } else {
+        const std::string name = ac.train.name.empty() ? s.env.scenario + "__" + agents::learner_name(ac) : ac.train.name;
+        run_dir = create_run_dir(ac.train.runs_dir, fmt::format("{}__{}__{}", name, ac.seed, timestamp()));
+      }
+    } catch (const UsageError& e) {
+      agents::from_rank0(comm, "\x01" + std::string(e.what()));
+      throw;
+    }
+  }
+  run_dir = agents::from_rank0(comm, run_dir);
+  if (!run_dir.empty() && run_dir[0] == '\x01') throw UsageError("rank 0: " + run_dir.substr(1));
+  return run_dir;
+}
+
 }  // namespace
 
-int run_train(const CommonArgs& args) {
+int run_train(const TrainArgs& args) {
+  if (args.nproc > 0) {
+    if (std::getenv("WORLD_SIZE")) throw UsageError("--nproc inside a launched rank (WORLD_SIZE is set): drop one");
+    std::vector<std::string> rank_args{"train", "-c", args.config};
+    rank_args.insert(rank_args.end(), args.overrides.begin(), args.overrides.end());
+    return launch_local_ranks(args.nproc, rank_args);
+  }
+  const agents::DistEnv dist = agents::read_dist_env();
   const Settings s = read_settings(load_config(args.config, args.overrides));
-  const agents::AgentConfig& ac = s.agent;
+  agents::AgentConfig ac = s.agent;
   if (!agents::available()) throw UsageError("train needs LibTorch; this mecrl was built without it");
+  // One GPU per rank on a node: rank LOCAL_RANK sees only cuda:LOCAL_RANK (set before CUDA starts).
+  if (dist.distributed() && ac.train.device != "cpu" && !std::getenv("CUDA_VISIBLE_DEVICES")) {
+    ::setenv("CUDA_VISIBLE_DEVICES", std::to_string(dist.local_rank).c_str(), 1);
+  }
   const Device device = pick_device(ac.train.device, "train.device", origin_of(s, "train.device"));
+  // The ranks of a node share its cores.
+  if (dist.distributed() && ac.train.threads == 0) {
+    ac.train.threads = std::max(1, static_cast<int>(std::thread::hardware_concurrency()) / dist.local_world_size);
+  }
+  const auto comm = agents::join_ranks(dist, ac.train.dist_timeout_s);
 
   const bool resume = !ac.train.resume.empty();
   const std::string text = config_text(s.resolved);
-  std::string run_dir;
-  if (resume) {
-    run_dir = ac.train.resume;
-    check_resumable(run_dir, text, origin_of(s, "resume"));
-  } else {
-    const std::string name = ac.train.name.empty() ? s.env.scenario + "__" + agents::learner_name(ac) : ac.train.name;
-    run_dir = create_run_dir(ac.train.runs_dir, fmt::format("{}__{}__{}", name, ac.seed, timestamp()));
+  const std::string run_dir = claim_run_dir(s, text, resume, comm.get(), dist.rank);
+  // One process per run directory, for as long as it trains (rank 0 holds it for all).
+  std::optional<DirLock> lock;
+  if (dist.rank == 0) {
+    lock.emplace(run_dir);
+    if (resume) {
+      // A save killed half-way left its temporary directory; no one else
+      // writes here while we hold the lock.
+      remove_stale_temporaries(run_dir + "/checkpoints/last");
+      remove_stale_temporaries(run_dir + "/config.yaml");
+    } else {
+      write_file_atomic(run_dir + "/config.yaml", text);
+    }
+    print_config_table(std::cout, s.resolved);
+    std::cout << fmt::format("device: {}{} | run directory: {}{}{}\n", device == Device::Cuda ? "cuda " : "cpu",
+                             device == Device::Cuda ? cuda::device_name(0) : "", run_dir, resume ? " (resuming)" : "",
+                             dist.distributed() ? fmt::format(" | {} ranks ({}), {} envs each", dist.world_size,
+                                                              dist.launcher, ac.train.num_envs)
+                                                : "");
   }
-  // One process per run directory, for as long as it trains.
-  const DirLock lock(run_dir);
-  if (resume) {
-    // A save killed half-way left its temporary directory; no one else
-    // writes here while we hold the lock.
-    remove_stale_temporaries(run_dir + "/checkpoints/last");
-    remove_stale_temporaries(run_dir + "/config.yaml");
-  } else {
-    write_file_atomic(run_dir + "/config.yaml", text);
-  }
-  print_config_table(std::cout, s.resolved);
-  std::cout << fmt::format("device: {}{} | run directory: {}{}\n", device == Device::Cuda ? "cuda " : "cpu",
-                           device == Device::Cuda ? cuda::device_name(0) : "", run_dir, resume ? " (resuming)" : "");
-  auto env = s.env.make(ac.train.num_envs, device, ac.train.threads);
+  auto env = s.env.make(ac.train.num_envs, device, ac.train.threads,
+                        static_cast<uint32_t>(dist.rank) * static_cast<uint32_t>(ac.train.num_envs));
   try {
-    agents::train(*env, ac, s.resolved, run_dir, resume);
+    agents::train(*env, ac, s.resolved, run_dir, resume, comm);
   } catch (const EnvStateError& e) {  // thrown only by the resume's env.load_state
     throw UsageError(fmt::format("{}/checkpoints/last/env_state.bin: {}", run_dir, e.what()));
   }
-  std::cout << "done: " << run_dir << "\n";
+  if (dist.rank == 0) std::cout << "done: " << run_dir << "\n";
   return 0;
 }
 

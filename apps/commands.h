@@ -40,7 +40,10 @@ struct ExportArgs {
 
 int run_eval(const EvalArgs& args);
 int run_export(const ExportArgs& args);
-int run_train(const CommonArgs& args);
+struct TrainArgs : CommonArgs {
+  int nproc = 0;  // --nproc N: N local data-parallel ranks (0: this process is one rank)
+};
+int run_train(const TrainArgs& args);
 int run_sweep(const SweepArgs& args);
 int run_config(const CommonArgs& args, bool as_yaml);
 int run_catalogue(const CommonArgs& args);

@@ -38,8 +38,8 @@ EnvDims EnvFactory::dims(int num_envs) const { return entry().dims(params, num_e
 
 SpaceDoc EnvFactory::describe() const { return entry().describe(params); }
 
-std::unique_ptr<VecEnv> EnvFactory::make(int n, Device d, int threads) const {
-  return entry().make(params, n, d, threads);
+std::unique_ptr<VecEnv> EnvFactory::make(int n, Device d, int threads, uint32_t first_env) const {
+  return entry().make(params, n, d, threads, first_env);
 }
 
 }  // namespace mecrl::app

@@ -16,7 +16,9 @@ struct EnvFactory {
 
   const ScenarioEntry& entry() const;
   EnvDims dims(int num_envs) const;
-  std::unique_ptr<VecEnv> make(int num_envs, Device device, int threads) const;
+  // first_env: the global index of env 0, which keys its random streams
+  // (data-parallel rank r makes envs r * num_envs ...: no two ranks alike).
+  std::unique_ptr<VecEnv> make(int num_envs, Device device, int threads, uint32_t first_env = 0) const;
   SpaceDoc describe() const;  // observation and action spaces, for exported bundles
 };
 

@@ -60,9 +60,12 @@ int main(int argc, char** argv) {
   c_sweep->add_option("-o,--out", sweep.out, "CSV file to write (atomically)")->required();
   c_sweep->add_option("-e,--episodes", sweep.episodes, "snapshots per point: sets eval.episodes");
 
-  mecrl::app::CommonArgs train;
+  mecrl::app::TrainArgs train;
   auto* c_train = app.add_subcommand("train", "train a policy (resume=runs/<dir> to continue a run)");
   add_common(c_train, train);
+  c_train->add_option("--nproc", train.nproc,
+                      "data-parallel: start N local ranks of this run (torchrun and srun launches need no flag)")
+      ->check(CLI::Range(1, 1024));
 
   mecrl::app::CommonArgs cfg;
   bool as_yaml = false;

@@ -17,8 +17,11 @@ namespace mecrl::app {
 namespace {
 
 // A batch of scenario Sc on the CPU, or through `gpu` on the device.
+// Envs first_env ... first_env + n - 1 of the run (their random streams).
 template <class Sc, class Make>
-std::unique_ptr<VecEnv> make_batch(const typename Sc::Params& p, int n, Device d, int threads, Make gpu) {
+std::unique_ptr<VecEnv> make_batch(typename Sc::Params p, int n, Device d, int threads, uint32_t first_env,
+                                   Make gpu) {
+  p.first_env = first_env;
   if (d == Device::Cuda) return gpu(p, n);
   return std::make_unique<ScenarioEnv<Sc, CpuExec>>(p, n, CpuExec{threads});
 }
@@ -32,8 +35,8 @@ ScenarioEntry offload_entry() {
       [](ConfigReader& r, EvalProtocol& e) { e.offload = offload::read_eval_settings(r); },
       [](const ScenarioParams& p, int n) { return Sc::dims(std::get<OffloadParams>(p), n); },
       [](const ScenarioParams& p) { return offload::describe_spaces(std::get<OffloadParams>(p).num_servers); },
-      [](const ScenarioParams& p, int n, Device d, int threads) {
-        return make_batch<Sc>(std::get<OffloadParams>(p), n, d, threads,
+      [](const ScenarioParams& p, int n, Device d, int threads, uint32_t first_env) {
+        return make_batch<Sc>(std::get<OffloadParams>(p), n, d, threads, first_env,
                               [](const OffloadParams& q, int m) { return cuda::make_offload_env(q, m); });
       },
       &Sc::baseline_names,
@@ -59,8 +62,8 @@ ScenarioEntry uncertainty_entry() {
       [](ConfigReader& r, EvalProtocol& e) { e.uncertainty = uncertainty::read_eval_settings(r); },
       [](const ScenarioParams& p, int n) { return Sc::dims(std::get<UncertaintyParams>(p), n); },
       [](const ScenarioParams& p) { return uncertainty::describe_spaces(std::get<UncertaintyParams>(p).num_servers); },
-      [](const ScenarioParams& p, int n, Device d, int threads) {
-        return make_batch<Sc>(std::get<UncertaintyParams>(p), n, d, threads,
+      [](const ScenarioParams& p, int n, Device d, int threads, uint32_t first_env) {
+        return make_batch<Sc>(std::get<UncertaintyParams>(p), n, d, threads, first_env,
                               [](const UncertaintyParams& q, int m) { return cuda::make_uncertainty_env(q, m); });
       },
       &Sc::baseline_names,
@@ -85,13 +88,13 @@ ScenarioEntry cartpole_entry() {
       },
       [](const ScenarioParams& p, int n) { return Sc::dims(std::get<CartPoleParams>(p), n); },
       [](const ScenarioParams&) { return cartpole::describe_spaces(); },
-      [](const ScenarioParams& p, int n, Device d, int threads) {
-        return make_batch<Sc>(std::get<CartPoleParams>(p), n, d, threads,
+      [](const ScenarioParams& p, int n, Device d, int threads, uint32_t first_env) {
+        return make_batch<Sc>(std::get<CartPoleParams>(p), n, d, threads, first_env,
                               [](const CartPoleParams& q, int m) { return cuda::make_cartpole_env(q, m); });
       },
       &Sc::baseline_names,
       [](const ScenarioParams& p, const EvalProtocol& e, const EvalRun& run) {
-        auto env = make_batch<Sc>(std::get<CartPoleParams>(p), std::min(e.episodes, 64), run.device, 0,
+        auto env = make_batch<Sc>(std::get<CartPoleParams>(p), std::min(e.episodes, 64), run.device, 0, 0,
                                   [](const CartPoleParams& q, int m) { return cuda::make_cartpole_env(q, m); });
         ProgressLine progress("eval " + run.name, e.episodes, "episodes", run.tty);
         Report rep = evaluate_returns(*env, run.act, e.episodes, run.name, &progress);

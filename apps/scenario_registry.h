@@ -48,7 +48,9 @@ struct ScenarioEntry {
   void (*read_eval)(ConfigReader& r, EvalProtocol& e);           // the scenario's eval.* keys
   EnvDims (*dims)(const ScenarioParams& p, int num_envs);
   SpaceDoc (*describe)(const ScenarioParams& p);                 // for exported bundles
-  std::unique_ptr<VecEnv> (*make)(const ScenarioParams& p, int num_envs, Device d, int threads);
+  // first_env: the global index of env 0, which keys its random streams
+  // (data-parallel rank r makes envs r * num_envs ...: no two ranks alike).
+  std::unique_ptr<VecEnv> (*make)(const ScenarioParams& p, int num_envs, Device d, int threads, uint32_t first_env);
   std::vector<std::string> (*baselines)();                       // policies `--policy` names directly
   Report (*evaluate)(const ScenarioParams& p, const EvalProtocol& e, const EvalRun& run);
 };

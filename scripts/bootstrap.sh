@@ -15,13 +15,16 @@ root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 #   nlohmann-json3-dev           JSON (reports, safetensors headers)
 #   libgtest-dev libbenchmark-dev  tests and benchmarks
 #   libtorch-dev                 LibTorch 1.13 (CPU) for the agents
+#   libgloo-dev                  headers of the gloo that Debian's LibTorch is built with (libgloo0,
+#                                same version): c10d's ProcessGroupGloo.hpp includes them, for
+#                                data-parallel training (agents/process_group_gloo.cpp)
 #   libonnx-dev libprotobuf-dev  `mecrl export` writes policy.onnx with ONNX's own protobuf
 #                                classes and runs ONNX's checker (deploy/onnx_actor.cpp)
 #   python3-venv                 virtualenv for the Python cross-checks
 packages=(cmake ninja-build g++ libfmt-dev libyaml-dev libyaml-cpp-dev libcli11-dev nlohmann-json3-dev
           libgtest-dev libbenchmark-dev libonnx-dev libprotobuf-dev python3-venv)
 # LibTorch from Debian unless the build uses another one (scripts/build.sh: MECRL_TORCH).
-[ "${MECRL_TORCH:-debian}" = "debian" ] && packages+=(libtorch-dev)
+[ "${MECRL_TORCH:-debian}" = "debian" ] && packages+=(libtorch-dev libgloo-dev)
 
 missing=()
 for p in "${packages[@]}"; do

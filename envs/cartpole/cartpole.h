@@ -23,6 +23,7 @@ namespace mecrl::cartpole {
 
 struct CartPoleParams {
   uint64_t seed = 1;
+  uint32_t first_env = 0;  // global index of env 0 (data-parallel: rank * num_envs); keys the Philox streams
   double gravity = 9.8, masscart = 1.0, masspole = 0.1, length = 0.5, force_mag = 10.0, tau = 0.02;
   double theta_threshold_rad = 12.0 * 2.0 * 3.14159265358979323846 / 360.0;
   double x_threshold = 2.4;
@@ -62,7 +63,7 @@ MECRL_HD void write_obs(const CartPoleState& s, int e, float* obs) {
 }
 
 MECRL_HD void reset_cartpole(const CartPoleParams& p, const CartPoleState& s, const StepBuffers& out, int e) {
-  Rng r(p.seed, static_cast<uint32_t>(e), s.clock[e], 1, 0);
+  Rng r(p.seed, static_cast<uint32_t>(e) + p.first_env, s.clock[e], 1, 0);
   const double b = p.reset_bound;
   s.x[e] = -b + 2 * b * static_cast<double>(r.uniform());
   s.x_dot[e] = -b + 2 * b * static_cast<double>(r.uniform());
@@ -136,7 +137,7 @@ struct CartPoleScenario {
   // Baselines: 0 = "random" (uniform), 1 = "left", 2 = "right".
   MECRL_HD static void act(int policy, const Params& p, const State& s, int e, int32_t* actions) {
     if (policy == 0) {
-      Rng r(p.seed, static_cast<uint32_t>(e), s.clock[e], 2, 0);
+      Rng r(p.seed, static_cast<uint32_t>(e) + p.first_env, s.clock[e], 2, 0);
       actions[e] = r.bernoulli(0.5f) ? 1 : 0;
     } else {
       actions[e] = policy == 2 ? 1 : 0;

@@ -69,7 +69,7 @@ MECRL_HD void baseline_actions(Baseline b, const OffloadParams& p, const Offload
         case Baseline::kLocal: a = 0; break;
         case Baseline::kOffload: a = best_channel_server(p, s, e, i) + 1; break;
         case Baseline::kRandom: {
-          Rng r(p.seed, static_cast<uint32_t>(e), s.clock[e], kStreamPolicy, static_cast<uint32_t>(i));
+          Rng r(p.seed, static_cast<uint32_t>(e) + p.first_env, s.clock[e], kStreamPolicy, static_cast<uint32_t>(i));
           a = r.bernoulli(0.5f) ? best_channel_server(p, s, e, i) + 1 : 0;
           break;
         }

@@ -44,6 +44,7 @@ struct DeviceRow {
 
 struct OffloadParams {
   uint64_t seed = 1;  // run seed: the Philox key (core/random.h)
+  uint32_t first_env = 0;  // global index of env 0 (data-parallel: rank * num_envs); keys the Philox streams
 
   // --- time (spec §1)
   float dt_s = 0.25f;

@@ -37,7 +37,7 @@ MECRL_HD bool in_flight(const OffloadState& s, size_t u) { return s.phase[u] != 
 MECRL_HD void reset_user(const OffloadParams& p, const OffloadState& s, int e, int i, uint32_t clock) {
   const int m = p.num_servers;
   const size_t u = s.l.user(e, i);
-  Rng r(p.seed, static_cast<uint32_t>(e), clock, kStreamResetUser, static_cast<uint32_t>(i));
+  Rng r(p.seed, static_cast<uint32_t>(e) + p.first_env, clock, kStreamResetUser, static_cast<uint32_t>(i));
   const float x = r.uniform() * p.area_m, y = r.uniform() * p.area_m;
   const float pick = r.uniform();
   int kind = 0;
@@ -62,7 +62,7 @@ MECRL_HD void reset_user(const OffloadParams& p, const OffloadState& s, int e, i
   s.energy_used_j[u] = 0.f;
   for (int j = 0; j < m; ++j) {
     const size_t k = s.l.pair(e, i, j);
-    Rng rp(p.seed, static_cast<uint32_t>(e), clock, kStreamResetPair, static_cast<uint32_t>(i * m + j));
+    Rng rp(p.seed, static_cast<uint32_t>(e) + p.first_env, clock, kStreamResetPair, static_cast<uint32_t>(i * m + j));
     const float dx = x - p.d.server_pos_m[j][0], dy = y - p.d.server_pos_m[j][1];
     const float pl_db = path_loss_db(p, sqrtf(dx * dx + dy * dy)) + p.shadowing_sigma_db * rp.normal();
     s.mean_gain[k] = hd::db_to_linear(-pl_db);

@@ -61,7 +61,7 @@ MECRL_HD void complete_query(const Slot& c, int i, float at_s, uint8_t stage) {
   const float latency = static_cast<float>(t - s.arrival_slot[u]) * p.dt_s + (at_s - s.arrival_off_s[u]);
   const bool offloaded = s.target[u] > 0;
   const QualityProbs q = quality_probs(p, s, u);
-  Rng r(p.seed, static_cast<uint32_t>(e), c.clock, kStreamQuality, static_cast<uint32_t>(i));
+  Rng r(p.seed, static_cast<uint32_t>(e) + p.first_env, c.clock, kStreamQuality, static_cast<uint32_t>(i));
   const float correct = r.bernoulli(q.correct) ? 1.f : 0.f;
   const float hallucinated = r.bernoulli(q.hallucinated) ? 1.f : 0.f;
   uint8_t charged = 0;
@@ -311,11 +311,11 @@ MECRL_HD Sums<float, kClosedSums> close_slot(const Slot& c, int i, float fade_w)
   if (s.phase[u] == kIdle) {
     // A user idle for (dt - free_at) seconds issues a query with
     // probability (dt - free_at) / think_time, uniformly in that interval.
-    Rng r(p.seed, static_cast<uint32_t>(e), clock, kStreamArrival, static_cast<uint32_t>(i));
+    Rng r(p.seed, static_cast<uint32_t>(e) + p.first_env, clock, kStreamArrival, static_cast<uint32_t>(i));
     const float idle_s = dt - free_at;
     if (r.uniform() < idle_s / p.think_time_s) {
       const float at = free_at + r.uniform() * idle_s;
-      Rng q(p.seed, static_cast<uint32_t>(e), clock, kStreamQuery, static_cast<uint32_t>(i));
+      Rng q(p.seed, static_cast<uint32_t>(e) + p.first_env, clock, kStreamQuery, static_cast<uint32_t>(i));
       draw_query(p, s, e, i, q);
       s.phase[u] = kDecide;
       s.arrival_slot[u] = t;
@@ -327,7 +327,7 @@ MECRL_HD Sums<float, kClosedSums> close_slot(const Slot& c, int i, float fade_w)
   }
   for (int j = 0; j < m; ++j) {  // g <- rho g + sqrt(1 - rho^2) w, w ~ CN(0, 1)
     const size_t k = s.l.pair(e, i, j);
-    Rng r(p.seed, static_cast<uint32_t>(e), clock, kStreamFading, static_cast<uint32_t>(i * m + j));
+    Rng r(p.seed, static_cast<uint32_t>(e) + p.first_env, clock, kStreamFading, static_cast<uint32_t>(i * m + j));
     float w0, w1;
     r.normal2(w0, w1);
     s.fade_re[k] = p.fading_rho * s.fade_re[k] + fade_w * w0;

@@ -102,7 +102,7 @@ MECRL_HD void random_actions(const UncertaintyParams& p, const UncertaintyState&
   goa_actions(p, s, e, act);
   int k = 0;
   for (int i = 0; i < n; ++i) k += act[i] > 0 ? 1 : 0;
-  Rng r(p.seed, static_cast<uint32_t>(e), s.drawn[e] - 1u, kStreamPolicy, 0u);
+  Rng r(p.seed, static_cast<uint32_t>(e) + p.first_env, s.drawn[e] - 1u, kStreamPolicy, 0u);
   int chosen = 0;
   for (int i = 0; i < n; ++i) {
     const bool take = r.uniform() * static_cast<float>(n - i) < static_cast<float>(k - chosen);

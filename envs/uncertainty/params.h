@@ -19,6 +19,7 @@ inline constexpr float kSpeedOfLight = 299792458.f;
 
 struct UncertaintyParams {
   uint64_t seed = 1;  // run seed: the Philox key (core/random.h)
+  uint32_t first_env = 0;  // global index of env 0 (data-parallel: rank * num_envs); keys the Philox streams
 
   // --- snapshot geometry (spec §1)
   int num_users = 100;         // N (study: 50-120)

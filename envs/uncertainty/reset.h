@@ -28,7 +28,7 @@ inline constexpr float kMinFadePower = 5.9604645e-8f;
 // thing with t_SLM,i read as the user's own device time).
 MECRL_HD void draw_user(const UncertaintyParams& p, const UncertaintyState& s, int e, int i, uint32_t snap) {
   const size_t u = s.l.user(e, i);
-  Rng r(p.seed, static_cast<uint32_t>(e), snap, kStreamUser, static_cast<uint32_t>(i));
+  Rng r(p.seed, static_cast<uint32_t>(e) + p.first_env, snap, kStreamUser, static_cast<uint32_t>(i));
   s.x_m[u] = r.uniform() * p.area_m;
   s.y_m[u] = r.uniform() * p.area_m;
   const float alpha = r.beta_a1(p.alpha_beta_a);
@@ -49,7 +49,7 @@ MECRL_HD void draw_channels(const UncertaintyParams& p, const UncertaintyState& 
   const int m = p.num_servers;
   const size_t u = s.l.user(e, i);
   for (int j = 0; j < m; ++j) {
-    Rng r(p.seed, static_cast<uint32_t>(e), snap, kStreamPair, static_cast<uint32_t>(i * m + j));
+    Rng r(p.seed, static_cast<uint32_t>(e) + p.first_env, snap, kStreamPair, static_cast<uint32_t>(i * m + j));
     const float dx = s.x_m[u] - p.d.server_pos_m[j][0], dy = s.y_m[u] - p.d.server_pos_m[j][1];
     const float amp = free_space_amplitude(p, sqrtf(dx * dx + dy * dy));
     float g0, g1;
@@ -72,7 +72,7 @@ MECRL_HD void reset_env(const Team& team, const UncertaintyParams& p, const Unce
     draw_channels(p, s, e, i, snap);
   });
   team.for_lanes(p.num_servers, [&](int j) {
-    Rng r(p.seed, static_cast<uint32_t>(e), snap, kStreamServer, static_cast<uint32_t>(j));
+    Rng r(p.seed, static_cast<uint32_t>(e) + p.first_env, snap, kStreamServer, static_cast<uint32_t>(j));
     s.server_flops[s.l.server(e, j)] = p.server_flops * r.uniform(p.server_scale_min, p.server_scale_max);
   });
   team.sync();

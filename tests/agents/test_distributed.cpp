@@ -1,0 +1,233 @@
+// Data-parallel training on c10d Gloo over localhost (issue 17): 1-3 ranks of
+// tests/tools/dist_probe.cpp, or of `mecrl train --nproc`, on the CPU.
+// Expected values come from other runs, never from the code under test:
+// the ranks against each other, 2 ranks x E envs against 1 rank x 2E envs,
+// a resumed run against an uninterrupted one.
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <cmath>
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include "agents/process_group.h"
+#include "core/safetensors.h"
+#include <nlohmann/json.hpp>
+#include "run_command.h"
+#include "temp_dir.h"
+
+namespace mecrl {
+namespace {
+
+namespace fs = std::filesystem;
+
+#define SKIP_WITHOUT_C10D()                                                                      \
+  if (!agents::pg::available()) GTEST_SKIP() << "no data-parallel training in this build: " \
+                                             << agents::pg::unavailable_reason()
+
+const std::string kCartPole = MECRL_SOURCE_DIR "/configs/cartpole.yaml";
+const std::string kOffload = MECRL_SOURCE_DIR "/configs/offload.yaml";
+const std::vector<std::string> kSmallOffload = {"env.num_users=6", "env.episode_slots=40"};
+
+testing::CommandResult probe(const fs::path& out, int nproc, const std::string& config, int envs, int iterations,
+                             std::vector<std::string> flags = {}) {
+  fs::create_directories(out);
+  std::vector<std::string> args = {MECRL_DIST_PROBE, out.string(), std::to_string(nproc), config,
+                                   std::to_string(envs), std::to_string(iterations)};
+  args.insert(args.end(), flags.begin(), flags.end());
+  return testing::run_command(args);
+}
+
+std::vector<double> values(const fs::path& file, const std::string& name) {
+  const SafetensorsFile f = read_safetensors(file.string());
+  const auto it = f.tensors.find(name);
+  if (it == f.tensors.end()) throw std::runtime_error(file.string() + " has no " + name);
+  return tensor_values<double>(it->second);
+}
+
+// Every rank's parameters equal rank 0's, bit for bit, after every iteration.
+void expect_ranks_agree(const fs::path& out, int ranks, int iterations) {
+  for (int it = 1; it <= iterations; ++it) {
+    const std::string key = "it" + std::to_string(it) + ".params";
+    const auto p0 = values(out / "rank0.safetensors", key);
+    for (int r = 1; r < ranks; ++r) {
+      const auto pr = values(out / ("rank" + std::to_string(r) + ".safetensors"), key);
+      ASSERT_EQ(pr.size(), p0.size());
+      size_t differ = 0;
+      for (size_t k = 0; k < p0.size(); ++k) differ += std::memcmp(&p0[k], &pr[k], sizeof(double)) != 0;
+      EXPECT_EQ(differ, 0u) << "rank " << r << ", iteration " << it << ": " << differ << " of " << p0.size()
+                            << " parameters differ from rank 0's";
+    }
+  }
+}
+
+// And the run learned something: the parameters moved.
+void expect_moved(const fs::path& out, int iterations) {
+  const auto a = values(out / "rank0.safetensors", "it1.params");
+  const auto b = values(out / "rank0.safetensors", "it" + std::to_string(iterations) + ".params");
+  double change = 0;
+  for (size_t k = 0; k < a.size(); ++k) change += std::abs(a[k] - b[k]);
+  EXPECT_GT(change, 0.0);
+}
+
+// The learners x world sizes: every rank holds the same weights after every
+// update, and the weights moved.
+struct AgreeCase {
+  const char* name;
+  int ranks, envs;
+  std::string config;
+  std::vector<std::string> flags;
+};
+
+void PrintTo(const AgreeCase& c, std::ostream* os) { *os << c.name; }
+
+class RanksAgree : public ::testing::TestWithParam<AgreeCase> {};
+
+TEST_P(RanksAgree, ParametersIdenticalAfterEveryUpdate) {
+  SKIP_WITHOUT_C10D();
+  const AgreeCase& c = GetParam();
+  const fs::path out = testing::fresh_scratch_dir(std::string("dist_agree_") + c.name);
+  const auto r = probe(out, c.ranks, c.config, c.envs, 3, c.flags);
+  ASSERT_EQ(r.status, 0) << r.err;
+  expect_ranks_agree(out, c.ranks, 3);
+  expect_moved(out, 3);
+  fs::remove_all(out);
+}
+
+std::vector<std::string> with_small_offload(std::vector<std::string> flags) {
+  flags.insert(flags.end(), kSmallOffload.begin(), kSmallOffload.end());
+  return flags;
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Distributed, RanksAgree,
+    ::testing::Values(AgreeCase{"ppo_2", 2, 4, kCartPole, {}}, AgreeCase{"ppo_3", 3, 2, kCartPole, {}},
+                      AgreeCase{"ppo_lag_wm_2", 2, 2, kOffload, with_small_offload({"lag", "wm"})},
+                      AgreeCase{"ppo_lag_3", 3, 2, kOffload, with_small_offload({"lag"})}),
+    [](const ::testing::TestParamInfo<AgreeCase>& i) { return std::string(i.param.name); });
+
+// 2 ranks x 4 envs == 1 rank x 8 envs with one minibatch (so both average
+// the same rows' gradients) and unnormalised advantages (a per-minibatch
+// statistic: each rank normalises its own rows). What remains is the order
+// of floating-point sums (the all-reduce's, and the batch's in each matmul).
+// Not compared: the explained variance, a per-rank statistic averaged over
+// ranks (the variance of the union is not the mean of the variances).
+TEST(Distributed, TwoRanksEqualOneRankWithTwiceTheEnvs) {
+  SKIP_WITHOUT_C10D();
+  const fs::path out1 = testing::fresh_scratch_dir("dist_eq1"), out2 = testing::fresh_scratch_dir("dist_eq2");
+  const int iterations = 3;
+  const auto one = probe(out1, 0, kCartPole, 8, iterations, {"exact"});
+  ASSERT_EQ(one.status, 0) << one.err;
+  const auto two = probe(out2, 2, kCartPole, 4, iterations, {"exact"});
+  ASSERT_EQ(two.status, 0) << two.err;
+  for (int it = 1; it <= iterations; ++it) {
+    const std::string k = "it" + std::to_string(it);
+    const auto p1 = values(out1 / "rank0.safetensors", k + ".params"), p2 = values(out2 / "rank0.safetensors", k + ".params");
+    ASSERT_EQ(p1.size(), p2.size());
+    double worst = 0;
+    for (size_t i = 0; i < p1.size(); ++i) worst = std::max(worst, std::abs(p1[i] - p2[i]) / (1e-3 + std::abs(p1[i])));
+    EXPECT_LT(worst, 1e-4) << k << ": largest relative parameter difference";
+    const auto s1 = values(out1 / "rank0.safetensors", k + ".stats"), s2 = values(out2 / "rank0.safetensors", k + ".stats");
+    const char* names[] = {"policy loss", "value loss", "entropy", "approx KL", "reward per step"};
+    for (int i = 0; i < 5; ++i) EXPECT_NEAR(s1[i], s2[i], 1e-4 * (1 + std::abs(s1[i]))) << k << " " << names[i];
+  }
+  fs::remove_all(out1);
+  fs::remove_all(out2);
+}
+
+TEST(Distributed, KilledRankStopsTheOthersWithOneLine) {
+  SKIP_WITHOUT_C10D();
+  const fs::path out = testing::fresh_scratch_dir("dist_kill");
+  const auto t0 = std::chrono::steady_clock::now();
+  const auto r = probe(out, 2, kCartPole, 2, 20, {"die=2"});
+  const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  EXPECT_EQ(r.status, 128 + 9) << r.err;  // the launcher reports the killed rank's status
+  EXPECT_LT(seconds, 60.0);
+  EXPECT_NE(r.err.find("rank 1 of 2 was killed by signal 9 (Killed)"), std::string::npos) << r.err;
+  // Rank 0 stopped by itself, with one line naming what failed.
+  const auto at = r.err.find("mecrl_dist_probe: I/O error: rank 0 of 2: ");
+  ASSERT_NE(at, std::string::npos) << r.err;
+  const std::string line = r.err.substr(at, r.err.find('\n', at) - at);
+  EXPECT_NE(line.find("with the other ranks failed"), std::string::npos) << line;
+  EXPECT_EQ(r.err.find("mecrl_dist_probe", at + 1), std::string::npos) << "more than one line: " << r.err;
+  fs::remove_all(out);
+}
+
+// Iterations 3-4 after a checkpoint at 2 and a resume equal iterations 3-4 of
+// the uninterrupted run, bit for bit (each rank's envs, return normaliser
+// and world-model replay travel in rank 0's checkpoint).
+TEST(Distributed, TwoRankResumeEqualsUninterrupted) {
+  SKIP_WITHOUT_C10D();
+  const fs::path full = testing::fresh_scratch_dir("dist_full"), cut = testing::fresh_scratch_dir("dist_cut");
+  const std::vector<std::string> flags = with_small_offload({"lag", "wm"});
+  const auto a = probe(full, 2, kOffload, 2, 4, flags);
+  ASSERT_EQ(a.status, 0) << a.err;
+  auto first = flags;
+  first.push_back("save=2");
+  const auto b = probe(cut, 2, kOffload, 2, 4, first);
+  ASSERT_EQ(b.status, 0) << b.err;
+  ASSERT_TRUE(fs::exists(cut / "run" / "checkpoints" / "last" / "trainer.json"));
+  auto second = flags;
+  second.push_back("resume");
+  const auto c = probe(cut, 2, kOffload, 2, 4, second);
+  ASSERT_EQ(c.status, 0) << c.err;
+  for (int r = 0; r < 2; ++r) {
+    const fs::path name = "rank" + std::to_string(r) + ".safetensors";
+    for (const char* it : {"it3.params", "it4.params"}) {
+      EXPECT_EQ(values(cut / name, it), values(full / name, it)) << "rank " << r << " " << it;
+    }
+  }
+  fs::remove_all(full);
+  fs::remove_all(cut);
+}
+
+// The command line: `mecrl train --nproc 2` writes one run directory (rank 0),
+// counts every rank's steps, and resumes only with the same world size.
+TEST(Distributed, CliTrainNproc) {
+  SKIP_WITHOUT_C10D();
+  const fs::path runs = testing::fresh_scratch_dir("dist_cli");
+  const std::vector<std::string> train = {MECRL_BINARY, "train", "--config", MECRL_SOURCE_DIR "/configs/cartpole_ppo.yaml",
+                                          "train.total_steps=3072", "train.num_envs=2", "train.checkpoint_every=1",
+                                          "train.runs_dir=" + runs.string(), "train.name=dp", "threads=1"};
+  auto first_args = train;
+  first_args.insert(first_args.begin() + 2, {"--nproc", "2"});
+  first_args.push_back("train.time_limit_s=0.001");
+  const auto first = testing::run_command(first_args);
+  ASSERT_EQ(first.status, 0) << first.err;
+  EXPECT_NE(first.out.find("2 ranks (torchrun), 2 envs each"), std::string::npos) << first.out;
+  EXPECT_NE(first.out.find("time limit of 0.001 s reached after iteration 1/6"), std::string::npos) << first.out;
+  std::vector<fs::path> dirs;
+  for (const auto& e : fs::directory_iterator(runs)) dirs.push_back(e.path());
+  ASSERT_EQ(dirs.size(), 1u);
+  const auto tj = nlohmann::json::parse(testing::slurp(dirs[0] / "checkpoints" / "last" / "trainer.json"));
+  EXPECT_EQ(tj.value("world_size", 0), 2);
+  EXPECT_EQ(tj.value("global_step", 0), 512);  // 2 ranks x 2 envs x 128 steps
+
+  auto one_rank = train;
+  one_rank.push_back("resume=" + dirs[0].string());
+  const auto refused = testing::run_command(one_rank);
+  EXPECT_EQ(refused.status, 2) << refused.err;
+  EXPECT_NE(refused.err.find("checkpoint is from 2 ranks, this run has 1"), std::string::npos) << refused.err;
+
+  auto again = train;
+  again.insert(again.begin() + 2, {"--nproc", "2"});
+  again.push_back("resume=" + dirs[0].string());
+  const auto resumed = testing::run_command(again);
+  ASSERT_EQ(resumed.status, 0) << resumed.err;
+  EXPECT_NE(resumed.out.find("iter    6/6"), std::string::npos) << resumed.out;
+  fs::remove_all(runs);
+}
+
+// Without c10d Gloo (the pip LibTorch): a launched rank stops at once with
+// one line saying why, exit 2.
+TEST(Distributed, WithoutC10dAWorldSizeAboveOneIsAUsageError) {
+  if (agents::pg::available()) GTEST_SKIP() << "this build has c10d Gloo";
+  const auto r = testing::run_command({"/usr/bin/env", "WORLD_SIZE=2", "RANK=0", MECRL_BINARY, "train", "--config",
+                                       MECRL_SOURCE_DIR "/configs/cartpole_ppo.yaml", "train.runs_dir=/nonexistent"});
+  EXPECT_EQ(r.status, 2) << r.err;
+  EXPECT_NE(r.err.find("needs torch.distributed, which this build lacks"), std::string::npos) << r.err;
+}
+
+}  // namespace
+}  // namespace mecrl
