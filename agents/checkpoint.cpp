@@ -4,6 +4,7 @@
 
 #include <fmt/format.h>
 
+#include <cctype>
 #include <cmath>
 #include <filesystem>
 #include <sstream>
@@ -45,17 +46,6 @@ void write_plain(const fs::path& p, const std::string& bytes, nlohmann::json& ma
   manifest[p.filename().string()] = manifest_entry(bytes);
 }
 
-// The first line of a LibTorch error (the rest is its C++ stack trace), cut
-// to its first sentence: LibTorch's messages differ
-// between versions by the advice they append (2.x adds "This is an internal
-// miniz error. If you are seeing this error, ..."), and one line is the rule.
-std::string first_line(const std::exception& e) {
-  std::string what = e.what();
-  what = what.substr(0, what.find('\n'));
-  if (const size_t end = what.find(". "); end != std::string::npos) what.resize(end);
-  return what;
-}
-
 // Removes a temporary directory unless it was published (released).
 struct TempDirGuard {
   std::string path;
@@ -65,46 +55,22 @@ struct TempDirGuard {
   }
 };
 
-// The optimiser's state of parameter p. LibTorch 1.13 keys it by the text
-// of the parameter's TensorImpl address, 2.x by the address itself.
+// The optimiser's state key of parameter p. LibTorch 1.13 keys it by the
+// text of the parameter's TensorImpl address, 2.x by the address itself.
 template <class StateMap>
-auto find_state(StateMap& state, const torch::Tensor& p) {
-  using Key = typename std::decay_t<StateMap>::key_type;
+typename StateMap::key_type state_key(const torch::Tensor& p) {
+  using Key = typename StateMap::key_type;
   if constexpr (std::is_same_v<Key, std::string>) {
     std::ostringstream os;  // as c10::guts::to_string writes it
     os << p.unsafeGetTensorImpl();
-    return state.find(os.str());
+    return os.str();
   } else {
-    return state.find(p.unsafeGetTensorImpl());
+    return static_cast<Key>(p.unsafeGetTensorImpl());
   }
 }
 
-// Every value of a LibTorch archive is finite and every count non-negative
-// (an optimiser state of NaN would train on NaN from the first step).
-// Messages name the value's own key ("exp_avg"): the keys above it hold
-// parameter addresses in LibTorch 1.13.
-void check_archive(torch::serialize::InputArchive& archive, const std::string& origin) {
-  for (const std::string& name : archive.keys()) {
-    torch::Tensor t;
-    c10::IValue v;
-    torch::serialize::InputArchive sub;
-    if (archive.try_read(name, t)) {
-      if (t.is_floating_point() && !torch::isfinite(t).all().item<bool>()) {
-        throw UsageError(fmt::format("{}: '{}' holds non-finite values (NaN or inf)", origin, name));
-      }
-      if (!t.is_floating_point() && t.numel() == 1 && t.item<int64_t>() < 0) {
-        throw UsageError(fmt::format("{}: '{}' = {} is negative", origin, name, t.item<int64_t>()));
-      }
-    } else if (archive.try_read(name, sub)) {
-      check_archive(sub, origin);
-    } else if (archive.try_read(name, v)) {
-      if (v.isDouble() && !std::isfinite(v.toDouble())) {
-        throw UsageError(fmt::format("{}: '{}' = {} is not finite", origin, name, v.toDouble()));
-      }
-      if (v.isInt() && v.toInt() < 0) throw UsageError(fmt::format("{}: '{}' = {} is negative", origin, name, v.toInt()));
-    }
-  }
-}
+std::string group_key(size_t g, const char* what) { return fmt::format("group{}.{}", g, what); }
+std::string param_key(size_t g, size_t k, const char* what) { return fmt::format("group{}.param{}.{}", g, k, what); }
 
 }  // namespace
 
@@ -152,45 +118,97 @@ void load_module_tensors(torch::nn::Module& m, const std::map<std::string, Tenso
   for (auto& b : m.named_buffers(true)) load(b.key(), b.value());
 }
 
-std::string serialize_optimizer(torch::optim::Optimizer& opt) {
-  torch::serialize::OutputArchive archive;
-  opt.save(archive);
-  std::ostringstream os;
-  archive.save_to(os);
-  return os.str();
+OptimizerTensors optimizer_tensors(torch::optim::Adam& opt) {
+  OptimizerTensors out;
+  auto& t = out.tensors;
+  auto& state = opt.state();
+  for (size_t g = 0; g < opt.param_groups().size(); ++g) {
+    const auto& group = opt.param_groups()[g];
+    const auto& o = static_cast<const torch::optim::AdamOptions&>(group.options());
+    const double lr = o.lr(), eps = o.eps(), wd = o.weight_decay();
+    const double betas[2] = {std::get<0>(o.betas()), std::get<1>(o.betas())};
+    const uint8_t amsgrad = o.amsgrad() ? 1 : 0;
+    t[group_key(g, "lr")] = make_f64({1}, &lr);
+    t[group_key(g, "eps")] = make_f64({1}, &eps);
+    t[group_key(g, "weight_decay")] = make_f64({1}, &wd);
+    t[group_key(g, "betas")] = make_f64({2}, betas);
+    t[group_key(g, "amsgrad")] = make_tensor<uint8_t>({1}, &amsgrad);
+    for (size_t k = 0; k < group.params().size(); ++k) {
+      const auto it = state.find(state_key<std::decay_t<decltype(state)>>(group.params()[k]));
+      if (it == state.end()) continue;  // no step taken for it yet
+      const auto& s = static_cast<const torch::optim::AdamParamState&>(*it->second);
+      const int64_t step = s.step();
+      t[param_key(g, k, "step")] = make_tensor<int64_t>({1}, &step);
+      t[param_key(g, k, "exp_avg")] = to_blob(s.exp_avg());
+      t[param_key(g, k, "exp_avg_sq")] = to_blob(s.exp_avg_sq());
+      if (s.max_exp_avg_sq().defined()) t[param_key(g, k, "max_exp_avg_sq")] = to_blob(s.max_exp_avg_sq());
+    }
+  }
+  return out;
 }
 
-void deserialize_optimizer(torch::optim::Optimizer& opt, const ArchiveBytes& archive) {
-  const std::string origin = archive.origin.empty() ? "optimizer state" : archive.origin;
-  try {
-    torch::serialize::InputArchive in;
-    std::istringstream is(archive.bytes);
-    in.load_from(is);
-    opt.load(in);
-  } catch (const std::exception& e) {  // c10::Error, or the TorchScript reader's runtime_error
-    throw UsageError(fmt::format("{}: does not fit this optimiser ({})", origin, first_line(e)));
+void load_optimizer_tensors(torch::optim::Adam& opt, const OptimizerTensors& in) {
+  const std::string& origin = in.origin.empty() ? std::string("optimizer state") : in.origin;
+  size_t used = 0;
+  // Tensor `name` of dtype `dtype` and shape `shape`, or null if absent and optional.
+  auto take = [&](const std::string& name, const char* dtype, const std::vector<int64_t>& shape,
+                  bool required) -> const TensorBlob* {
+    const auto it = in.tensors.find(name);
+    if (it == in.tensors.end()) {
+      if (required) throw UsageError(fmt::format("{}: tensor '{}' is missing", origin, name));
+      return nullptr;
+    }
+    if (it->second.dtype != dtype || it->second.shape != shape) {
+      throw UsageError(fmt::format("{}: tensor '{}' is {} [{}], expected {} [{}] (does it belong to this model?)",
+                                   origin, name, it->second.dtype, fmt::join(it->second.shape, ", "), dtype,
+                                   fmt::join(shape, ", ")));
+    }
+    ++used;
+    return &it->second;
+  };
+  auto& state = opt.state();
+  using StateMap = std::decay_t<decltype(state)>;
+  for (size_t g = 0; g < opt.param_groups().size(); ++g) {
+    auto& group = opt.param_groups()[g];
+    auto& o = static_cast<torch::optim::AdamOptions&>(group.options());
+    const double lr = tensor_values<double>(*take(group_key(g, "lr"), "F64", {1}, true))[0];
+    const double eps = tensor_values<double>(*take(group_key(g, "eps"), "F64", {1}, true))[0];
+    const double wd = tensor_values<double>(*take(group_key(g, "weight_decay"), "F64", {1}, true))[0];
+    const auto betas = tensor_values<double>(*take(group_key(g, "betas"), "F64", {2}, true));
+    const uint8_t amsgrad = tensor_values<uint8_t>(*take(group_key(g, "amsgrad"), "U8", {1}, true))[0];
+    if (!(lr >= 0) || !(eps > 0) || !(wd >= 0) || !(betas[0] >= 0 && betas[0] < 1) ||
+        !(betas[1] >= 0 && betas[1] < 1) || amsgrad > 1) {
+      throw UsageError(fmt::format("{}: Adam options out of range (lr {}, eps {}, weight decay {}, betas {}, {}, "
+                                   "amsgrad {})",
+                                   origin, lr, eps, wd, betas[0], betas[1], amsgrad));
+    }
+    o.lr(lr).eps(eps).weight_decay(wd).betas({betas[0], betas[1]}).amsgrad(amsgrad == 1);
+    for (size_t k = 0; k < group.params().size(); ++k) {
+      const torch::Tensor& p = group.params()[k];
+      const std::vector<int64_t> shape(p.sizes().begin(), p.sizes().end());
+      const TensorBlob* step = take(param_key(g, k, "step"), "I64", {1}, false);
+      if (step == nullptr) continue;  // no step taken for it yet
+      const int64_t n = tensor_values<int64_t>(*step)[0];
+      if (n < 0) throw UsageError(fmt::format("{}: '{}' = {} is negative", origin, param_key(g, k, "step"), n));
+      auto s = std::make_unique<torch::optim::AdamParamState>();
+      s->step(n);
+      s->exp_avg(from_blob_copy(*take(param_key(g, k, "exp_avg"), "F32", shape, true)).to(p.device()));
+      s->exp_avg_sq(from_blob_copy(*take(param_key(g, k, "exp_avg_sq"), "F32", shape, true)).to(p.device()));
+      if (const TensorBlob* m = take(param_key(g, k, "max_exp_avg_sq"), "F32", shape, amsgrad == 1)) {
+        s->max_exp_avg_sq(from_blob_copy(*m).to(p.device()));
+      }
+      state[state_key<StateMap>(p)] = std::move(s);
+    }
   }
-  // LibTorch restores what the archive says; make sure it fits the model.
-  for (const auto& group : opt.param_groups()) {
-    if (const auto* adam = dynamic_cast<const torch::optim::AdamOptions*>(&group.options())) {
-      const auto [b1, b2] = adam->betas();
-      if (!(adam->lr() >= 0) || !std::isfinite(adam->lr()) || !(adam->eps() > 0) || !std::isfinite(adam->eps()) ||
-          !(b1 >= 0 && b1 < 1) || !(b2 >= 0 && b2 < 1)) {
-        throw UsageError(fmt::format("{}: Adam options out of range (lr {}, eps {}, betas {}, {})", origin,
-                                     adam->lr(), adam->eps(), b1, b2));
+  if (used != in.tensors.size()) {
+    for (const auto& [name, blob] : in.tensors) {
+      if (name.rfind("group", 0) != 0 || !std::isdigit(static_cast<unsigned char>(name[5]))) {
+        throw UsageError(fmt::format("{}: tensor '{}' is not part of an Adam state", origin, name));
       }
     }
-    for (const auto& p : group.params()) {
-      const auto it = find_state(opt.state(), p);
-      if (it == opt.state().end()) continue;  // no step taken for it yet
-      if (const auto* s = dynamic_cast<const torch::optim::AdamParamState*>(it->second.get())) {
-        const bool fits = s->exp_avg().sizes() == p.sizes() && s->exp_avg_sq().sizes() == p.sizes();
-        if (!fits || s->step() < 0) {
-          throw UsageError(fmt::format("{}: Adam state of shape {} (step {}) for a parameter of shape {}", origin,
-                                       fmt::join(s->exp_avg().sizes(), "x"), s->step(), fmt::join(p.sizes(), "x")));
-        }
-      }
-    }
+    throw UsageError(fmt::format("{}: {} tensors for {} parameter groups of this optimiser (trained with another "
+                                 "network config?)",
+                                 origin, in.tensors.size(), opt.param_groups().size()));
   }
 }
 
@@ -211,7 +229,9 @@ void save_checkpoint(const std::string& dir, const CheckpointData& data) {
   nlohmann::json manifest;
   write_plain(t / "model.safetensors", encode_safetensors(data.model, {}), manifest);
   if (!data.extra.empty()) write_plain(t / "extra.safetensors", encode_safetensors(data.extra, {}), manifest);
-  for (const auto& [name, archive] : data.optimizers) write_plain(t / (name + ".pt"), archive.bytes, manifest);
+  for (const auto& [name, state] : data.optimizers) {
+    write_plain(t / (name + ".safetensors"), encode_safetensors(state.tensors, {}), manifest);
+  }
   if (!data.env_state.empty()) write_plain(t / "env_state.bin", data.env_state, manifest);
   nlohmann::json trainer = data.trainer;
   trainer["files"] = manifest;
@@ -251,20 +271,9 @@ CheckpointData load_checkpoint(const std::string& dir) {
   check_replay_tensors(data.extra, num_envs, spec.users, spec.features, spec.actions,
                        (d / "extra.safetensors").string());
   if (files.count("env_state.bin")) data.env_state = files["env_state.bin"];
-  for (auto& [name, bytes] : files) {
-    if (name.size() <= 3 || name.compare(name.size() - 3, 3, ".pt") != 0) continue;
-    const std::string origin = (d / name).string();
-    try {
-      torch::serialize::InputArchive archive;
-      std::istringstream is(bytes);
-      archive.load_from(is);
-      check_archive(archive, origin);
-    } catch (const UsageError&) {
-      throw;
-    } catch (const std::exception& e) {  // c10::Error, or the TorchScript reader's runtime_error
-      throw UsageError(fmt::format("{}: not a LibTorch optimiser archive ({})", origin, first_line(e)));
-    }
-    data.optimizers[name.substr(0, name.size() - 3)] = ArchiveBytes(std::move(bytes), origin);
+  for (const char* name : {"optimizer", "wm_optimizer"}) {
+    const std::string file = std::string(name) + ".safetensors";
+    if (files.count(file)) data.optimizers[name] = OptimizerTensors{decode(file), (d / file).string()};
   }
   return data;
 }

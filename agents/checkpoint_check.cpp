@@ -51,14 +51,11 @@ int64_t count_non_finite(const std::string& bytes) {
 }  // namespace
 
 bool is_checkpoint_file_name(const std::string& name) {
-  if (name == "model.safetensors" || name == "extra.safetensors" || name == "env_state.bin") return true;
-  // <optimizer>.pt: letters, digits, '_' only (no path, no dot file).
-  if (name.size() <= 3 || name.compare(name.size() - 3, 3, ".pt") != 0) return false;
-  for (size_t k = 0; k + 3 < name.size(); ++k) {
-    const char c = name[k];
-    if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_')) return false;
+  for (const char* known : {"model.safetensors", "extra.safetensors", "env_state.bin", "optimizer.safetensors",
+                            "wm_optimizer.safetensors"}) {
+    if (name == known) return true;
   }
-  return true;
+  return false;
 }
 
 void check_trainer_json(const json& t, const std::string& origin) {

@@ -30,6 +30,12 @@ nlohmann::json read_checkpoint_meta(const std::string& dir) {
   } catch (const nlohmann::json::exception& e) {
     throw UsageError(fmt::format("{}: corrupt checkpoint metadata ({})", meta, e.what()));
   }
+  if (trainer.is_object() && trainer.contains("format") && trainer["format"].is_string() &&
+      trainer["format"] != kCheckpointFormat &&
+      trainer["format"].get<std::string>().rfind("mecrl-checkpoint-", 0) == 0) {
+    throw UsageError(fmt::format("{}: checkpoint format '{}' of another mecrl version; this one reads '{}'", meta,
+                                 trainer["format"].get<std::string>(), kCheckpointFormat));
+  }
   if (!trainer.is_object() || !trainer.contains("format") || trainer["format"] != kCheckpointFormat ||
       !trainer.contains("files") || !trainer["files"].is_object()) {
     throw UsageError(fmt::format("{}: not a mecrl checkpoint (format tag or manifest missing)", meta));
@@ -49,7 +55,8 @@ std::string read_checkpoint_file(const std::string& dir, const nlohmann::json& t
   // elsewhere.
   if (!is_checkpoint_file_name(name)) {
     throw UsageError(fmt::format("{}: manifest entry \"{}\" is not a checkpoint file (model.safetensors, "
-                                 "extra.safetensors, env_state.bin, <name>.pt)",
+                                 "extra.safetensors, env_state.bin, optimizer.safetensors, "
+                                 "wm_optimizer.safetensors)",
                                  meta, name));
   }
   const nlohmann::json& info = files.at(name);

@@ -11,7 +11,8 @@
 
 namespace mecrl::agents {
 
-inline constexpr const char* kCheckpointFormat = "mecrl-checkpoint-1";
+// 2: optimiser states as safetensors (1 had LibTorch archives, optimizer.pt).
+inline constexpr const char* kCheckpointFormat = "mecrl-checkpoint-2";
 
 // <dir>/trainer.json; throws UsageError naming the directory or file.
 nlohmann::json read_checkpoint_meta(const std::string& dir);

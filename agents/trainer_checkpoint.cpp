@@ -60,10 +60,10 @@ void Trainer::save(const std::string& dir) {
   add_module_tensors(data.model, *policy_, "policy.");
   add_module_tensors(data.model, *scaler_, "scaler.");
   add_module_tensors(data.model, *lagrange_, "lagrange.");
-  data.optimizers["optimizer"] = serialize_optimizer(*opt_);
+  data.optimizers["optimizer"] = optimizer_tensors(*opt_);
   if (wm_) {
     add_module_tensors(data.model, *wm_->model(), "wm.");
-    data.optimizers["wm_optimizer"] = serialize_optimizer(wm_->optimizer());
+    data.optimizers["wm_optimizer"] = optimizer_tensors(wm_->optimizer());
     for (const auto& [k, t] : wm_->replay_tensors()) data.extra[k] = to_blob(t);
   }
   data.extra["trainer.ep_step"] = to_blob(collector_->episode_step());
@@ -108,11 +108,11 @@ void Trainer::resume() {
   load_module_tensors(*scaler_, data.model, "scaler.", dir);
   load_module_tensors(*lagrange_, data.model, "lagrange.", dir);
   if (!data.optimizers.count("optimizer")) throw UsageError(dir + ": optimizer state missing");
-  deserialize_optimizer(*opt_, data.optimizers.at("optimizer"));
+  load_optimizer_tensors(*opt_, data.optimizers.at("optimizer"));
   if (wm_) {
     load_module_tensors(*wm_->model(), data.model, "wm.", dir);
     if (!data.optimizers.count("wm_optimizer")) throw UsageError(dir + ": world-model optimizer state missing");
-    deserialize_optimizer(wm_->optimizer(), data.optimizers.at("wm_optimizer"));
+    load_optimizer_tensors(wm_->optimizer(), data.optimizers.at("wm_optimizer"));
     std::map<std::string, torch::Tensor> replay;
     for (const auto& [k, b] : data.extra) {
       if (k.rfind("rank", 0) != 0) replay[k] = from_blob_copy(b);

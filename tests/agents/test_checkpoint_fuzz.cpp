@@ -83,7 +83,7 @@ TEST(CheckpointFuzz, MutantsLoadOrFailWithOneUsageError) {
       good[e.path().filename().string()] = testing::slurp(e.path());
     }
   }
-  ASSERT_TRUE(good.count("optimizer.pt") && good.count("env_state.bin") && good.count("model.safetensors"));
+  ASSERT_TRUE(good.count("optimizer.safetensors") && good.count("env_state.bin") && good.count("model.safetensors"));
   std::vector<std::string> names, others;
   for (const auto& [name, bytes] : good) {
     names.push_back(name);

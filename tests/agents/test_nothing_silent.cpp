@@ -114,33 +114,19 @@ std::string random_bytes(size_t n, unsigned seed) {
   return s;
 }
 
-// A copy of a LibTorch archive with every floating-point tensor set to NaN.
-void poison(torch::serialize::InputArchive& in, torch::serialize::OutputArchive& out) {
-  for (const std::string& key : in.keys()) {
-    torch::Tensor t;
-    torch::serialize::InputArchive sub_in;
-    c10::IValue v;
-    if (in.try_read(key, t)) {
-      out.write(key, t.is_floating_point() ? torch::full_like(t, NAN) : t);
-    } else if (in.try_read(key, sub_in)) {
-      torch::serialize::OutputArchive sub_out;
-      poison(sub_in, sub_out);
-      out.write(key, sub_out);
-    } else if (in.try_read(key, v)) {
-      out.write(key, v);
-    }
-  }
+uint64_t first_u64(const std::string& bytes) {
+  uint64_t v = 0;
+  for (int k = 7; k >= 0; --k) v = (v << 8) | static_cast<unsigned char>(bytes[k]);
+  return v;
 }
 
+// optimizer.safetensors with one value of the first moment set to NaN.
 std::string poisoned_optimizer(const fs::path& run) {
-  torch::serialize::InputArchive in;
-  std::istringstream is(testing::slurp(last_of(run) / "optimizer.pt"));
-  in.load_from(is);
-  torch::serialize::OutputArchive out;
-  poison(in, out);
-  std::ostringstream os;
-  out.save_to(os);
-  return os.str();
+  auto file = decode_safetensors(testing::slurp(last_of(run) / "optimizer.safetensors"), "optimizer.safetensors");
+  TensorBlob& m = file.tensors.at("group0.param0.exp_avg");
+  const float nan = NAN;
+  std::memcpy(m.bytes.data(), &nan, 4);
+  return encode_safetensors(file.tensors, {});
 }
 
 // ---- the table
@@ -246,7 +232,7 @@ INSTANTIATE_TEST_SUITE_P(
               edit_trainer_json(run, [](json& t) { t["files"]["../../config.yaml"] = {{"bytes", 1}, {"crc32c", 0}}; });
             },
             "mecrl: error: " + kMeta + ": manifest entry \"../../config.yaml\" is not a checkpoint file "
-            "(model.safetensors, extra.safetensors, env_state.bin, <name>.pt)"},
+            "(model.safetensors, extra.safetensors, env_state.bin, optimizer.safetensors, wm_optimizer.safetensors)"},
         Row{"manifest_file_is_a_link_outside", "eval",
             [](const fs::path& run) {
               const fs::path outside = run / "model_copy";
@@ -262,12 +248,24 @@ INSTANTIATE_TEST_SUITE_P(
             /*hold_lock=*/true},
         // 7. forged content with a matching CRC
         Row{"garbage_optimizer_state", "resume",
-            [](const fs::path& run) { forge_file(run, "optimizer.pt", random_bytes(4096, 7)); },
-            "mecrl: error: " + kLast + "/optimizer.pt: not a LibTorch optimiser archive (PytorchStreamReader failed "
-            "reading zip archive: failed finding central directory)"},
+            [](const fs::path& run) { forge_file(run, "optimizer.safetensors", random_bytes(4096, 7)); },
+            // the safetensors spec: the first 8 bytes are the header's length (little-endian u64)
+            "mecrl: error: safetensors file '" + kLast + "/optimizer.safetensors': header length " +
+                std::to_string(first_u64(random_bytes(4096, 7))) + " exceeds the 100000000-byte limit"},
         Row{"nan_optimizer_state", "resume",
-            [](const fs::path& run) { forge_file(run, "optimizer.pt", poisoned_optimizer(run)); },
-            "mecrl: error: " + kLast + "/optimizer.pt: 'exp_avg' holds non-finite values (NaN or inf)"},
+            [](const fs::path& run) { forge_file(run, "optimizer.safetensors", poisoned_optimizer(run)); },
+            "mecrl: error: " + kLast + "/optimizer.safetensors: tensor 'group0.param0.exp_avg' holds 1 non-finite "
+            "values (NaN or inf): the run had diverged when this checkpoint was written"},
+        Row{"optimizer_state_of_another_shape", "resume",
+            [](const fs::path& run) {
+              auto file = decode_safetensors(testing::slurp(last_of(run) / "optimizer.safetensors"), "opt");
+              TensorBlob& m = file.tensors.at("group0.param0.exp_avg_sq");
+              m.shape = {static_cast<int64_t>(m.bytes.size() / 4)};
+              forge_file(run, "optimizer.safetensors", encode_safetensors(file.tensors, {}));
+            },
+            // param0 = the actor's first weight: hidden 64 x CartPole's 4 features
+            "mecrl: error: " + kLast + "/optimizer.safetensors: tensor 'group0.param0.exp_avg_sq' is F32 [256], "
+            "expected F32 [64, 4] (does it belong to this model?)"},
         Row{"negative_iteration", "resume",
             [](const fs::path& run) { edit_trainer_json(run, [](json& t) { t["iteration"] = -3; }); },
             "mecrl: error: " + kMeta + ": field \"iteration\" = -3 is outside [0, 4]"},

@@ -152,7 +152,7 @@ TEST(Trainer, CorruptCheckpointsAreRejected) {
   fs::remove(nojson / "trainer.json");
   expect_error(nojson, "no trainer.json");
   const fs::path badjson = copy_of("badjson");
-  std::ofstream(badjson / "trainer.json") << "{\"format\": \"mecrl-checkpoint-1\", \"files\": {";
+  std::ofstream(badjson / "trainer.json") << "{\"format\": \"mecrl-checkpoint-2\", \"files\": {";
   expect_error(badjson, "corrupt checkpoint metadata");
   expect_error(dir / "missing", "not a checkpoint directory");
   // Through the command line: one line, exit 2.
