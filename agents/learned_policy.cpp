@@ -30,8 +30,9 @@ ActFn load_policy(const std::string& dir, bool deterministic) {
     const EnvDims& d = env.dims();
     if (env.scenario() != scenario || d.features != spec.features || d.actions != spec.actions) {
       throw UsageError(fmt::format("{}: policy was trained on '{}' with {} features and {} actions; this env is '{}' "
-                                   "with {} features and {} actions (the number of servers must match; the number "
-                                   "of users may differ)",
+                                   "with {} features and {} actions (the number of servers and the scenario's "
+                                   "observation options such as env.join_view must match; the number of users may "
+                                   "differ)",
                                    dir, scenario, spec.features, spec.actions, env.scenario(), d.features, d.actions));
     }
     torch::NoGradGuard no_grad;

@@ -61,7 +61,10 @@ ScenarioEntry uncertainty_entry() {
       [](ConfigReader& r) -> ScenarioParams { return uncertainty::read_uncertainty_params(r); },
       [](ConfigReader& r, EvalProtocol& e) { e.uncertainty = uncertainty::read_eval_settings(r); },
       [](const ScenarioParams& p, int n) { return Sc::dims(std::get<UncertaintyParams>(p), n); },
-      [](const ScenarioParams& p) { return uncertainty::describe_spaces(std::get<UncertaintyParams>(p).num_servers); },
+      [](const ScenarioParams& p) {
+        const auto& u = std::get<UncertaintyParams>(p);
+        return uncertainty::describe_spaces(u.num_servers, u.join_view);
+      },
       [](const ScenarioParams& p, int n, Device d, int threads, uint32_t first_env) {
         return make_batch<Sc>(std::get<UncertaintyParams>(p), n, d, threads, first_env,
                               [](const UncertaintyParams& q, int m) { return cuda::make_uncertainty_env(q, m); });

@@ -57,11 +57,18 @@ SpaceDoc offload::describe_spaces(int num_servers) {
   return d;
 }
 
-SpaceDoc uncertainty::describe_spaces(int num_servers) {
+SpaceDoc uncertainty::describe_spaces(int num_servers, bool join_view) {
   SpaceDoc d = user_and_server_rows(uncertainty::kUserFeatureDocs, uncertainty::kServerFeatureDocs, num_servers);
+  if (join_view) {
+    const SpaceDoc join = user_and_server_rows(uncertainty::kJoinFeatureDocs, uncertainty::kJoinServerFeatureDocs,
+                                               num_servers);
+    d.features.insert(d.features.end(), join.features.begin(), join.features.end());
+  }
   d.actions = local_or_server_actions(num_servers, "answer on the device with the small language model",
                                       "offload the query to edge server {} (large language model)");
-  d.rows = "one row per user of the snapshot; every row is a decision (one per user per snapshot)";
+  d.rows = join_view ? "one row per user of the snapshot, twice: the proposal pass (proposal_pass = 1; its actions "
+                       "only load the servers), then the decision that counts, whose rows show the proposals' load"
+                     : "one row per user of the snapshot; every row is a decision (one per user per snapshot)";
   d.masking = "action 0 (local) is forbidden for users with must_offload = 1 (alpha > tau, feature 1): pass "
               "action_mask with 0 at action 0 for those rows and 1 elsewhere";
   return d;

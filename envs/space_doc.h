@@ -34,7 +34,7 @@ namespace offload {
 SpaceDoc describe_spaces(int num_servers);
 }
 namespace uncertainty {
-SpaceDoc describe_spaces(int num_servers);
+SpaceDoc describe_spaces(int num_servers, bool join_view = false);
 }
 namespace cartpole {
 SpaceDoc describe_spaces();

@@ -29,9 +29,11 @@ using mecrl::ActFn;
 // cuda::make_uncertainty_env(p, n, true)); empty: the CPU backend.
 using MakeEvalEnv = std::function<std::unique_ptr<VecEnv>(const UncertaintyParams& p, int num_envs)>;
 
-// Runs `act` once on settings.episodes snapshots and reports. The solver time
-// is the wall time of the act() call (until the device is done) divided by
-// the number of snapshots (on the CPU with settings.threads threads). The
+// Runs `act` once on settings.episodes snapshots (twice with env.join_view:
+// the proposal pass, then the decision) and reports. The solver time is the
+// wall time of the act() calls (until the device is done) divided by the
+// number of snapshots (on the CPU with settings.threads threads); a baseline
+// decides from the snapshot alone, so only its decision is timed. The
 // report's samples are every user's delay_ms.
 Report evaluate_uncertainty(const UncertaintyParams& params, const EvalSettings& settings,
                             const std::string& policy_name, const ActFn& act, const MakeEvalEnv& make_env = {});

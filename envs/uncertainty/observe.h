@@ -7,7 +7,7 @@
 // learners add running normalisation on top. What each feature is, with its
 // unit and config keys: features.h.
 //
-// obs:         [E, N, num_features(M)] float32, env-major
+// obs:         [E, N, num_features(M, join_view)] float32, env-major
 // action_mask: [E, N, M + 1] uint8; 0 at action 0 (local) for users with alpha > tau
 // active:      [E, N] uint8, all 1 (every user decides once per snapshot)
 #pragma once
@@ -17,7 +17,11 @@
 
 namespace mecrl::uncertainty {
 
-MECRL_HD_CONST int num_features(int num_servers) { return kFServerBase + kPerServer * num_servers; }
+// The join block starts at join_offset(M).
+MECRL_HD_CONST int join_offset(int num_servers) { return kFServerBase + kPerServer * num_servers; }
+MECRL_HD_CONST int num_features(int num_servers, bool join_view) {
+  return join_offset(num_servers) + (join_view ? kJServerBase + kPerServerJoin * num_servers : 0);
+}
 
 MECRL_HD int strongest_server(const UncertaintyParams& p, const UncertaintyState& s, int e, int i) {
   int best = 0;
@@ -32,10 +36,13 @@ MECRL_HD int strongest_server(const UncertaintyParams& p, const UncertaintyState
   return best;
 }
 
-// User i's row o[num_features(M)], its mask row and active flag; the crowd
-// view per server comes from the team scratch.
+// User i's row o[num_features(M, join_view)], its mask row and active flag;
+// the crowd view per server comes from the team scratch. proposals: env e's
+// [N] actions of the join view's proposal pass just taken (0 = local, j + 1 =
+// server j; their load in x.load), or nullptr.
 MECRL_HD void observe_user(const UncertaintyParams& p, const UncertaintyState& s, const UncertaintyScratch& x,
-                           float must_frac, int e, int i, float* o, uint8_t* action_mask, uint8_t* active) {
+                           float must_frac, const int32_t* proposals, int e, int i, float* o, uint8_t* action_mask,
+                           uint8_t* active) {
   const int n = p.num_users, m = p.num_servers;
   const size_t u = s.l.user(e, i);
   const size_t row = static_cast<size_t>(e) * n + i;
@@ -71,16 +78,40 @@ MECRL_HD void observe_user(const UncertaintyParams& p, const UncertaintyState& s
   action_mask[row * a] = mo ? 0 : 1;
   for (int k = 1; k < a; ++k) action_mask[row * a + k] = 1;
   active[row] = 1;
+  if (!p.join_view) return;
+  float* oj = o + join_offset(m);
+  oj[kJProposalPass] = proposals ? 0.f : 1.f;
+  const int proposed = proposals ? clamp_to(proposals[i], 0, m) : 0;
+  for (int j = 0; j < m; ++j) {
+    float* os = oj + kJServerBase + kPerServerJoin * j;
+    os[kJProposed] = 0.f;
+    os[kJShare] = 0.f;
+    os[kJDelay] = 0.f;
+    if (!proposals) continue;
+    // The proposals' load (x.load) with this user moved to j.
+    const ServerLoad& v = *x.load;
+    const bool here = proposed == j + 1;
+    const float own_w = proposed > 0 && !here ? p.tx_power_w * s.gain[s.l.pair(e, i, j)] : 0.f;
+    const LinkTerms t = link_terms(p, s, e, j, v.n[j] + (here ? 0 : 1), max_of(v.interference_w[j] - own_w, 0.f));
+    const OffloadDelay d = offload_delay(p, s, e, i, j, t, p.decision_llm_ratio * s.slm_s[u]);
+    os[kJProposed] = here ? 1.f : 0.f;
+    os[kJShare] = static_cast<float>(v.n[j] * m) * inv_n;
+    os[kJDelay] = min_of((d.uplink_s + d.compute_s) * 20.f, 10.f);
+  }
 }
 
 // Writes env e's observation into obs + e N F, and its mask and active
 // flags. The "crowd" load puts every user at its strongest server (what
 // edge-all would roughly produce) and gives each user a congestion estimate
-// per server: counted and summed per server by team reductions first.
+// per server: counted and summed per server by team reductions first. After
+// a proposal pass (proposals: env e's [N] actions of it; else nullptr) the
+// join view adds the load the proposals put on each server.
 template <class Team>
 MECRL_HD void observe_env(const Team& team, const UncertaintyParams& p, const UncertaintyState& s,
-                          const UncertaintyScratch& x, int e, float* obs, uint8_t* action_mask, uint8_t* active) {
-  const int n = p.num_users, m = p.num_servers, f = num_features(m);
+                          const UncertaintyScratch& x, int e, float* obs, uint8_t* action_mask, uint8_t* active,
+                          const int32_t* proposals = nullptr) {
+  const int n = p.num_users, m = p.num_servers, f = num_features(m, p.join_view);
+  if (proposals) load_of(team, p, s, e, [&](int k) { return proposals[k]; }, *x.load);
   team.histogram([&](int i) { return x.own[i] = strongest_server(p, s, e, i); }, m, x.near);
   team.histogram([&](int i) { return must_offload(p, s.alpha[s.l.user(e, i)]) ? x.own[i] : -1; }, m, x.near_must);
   int must_count = 0;  // every user has a strongest server
@@ -96,7 +127,7 @@ MECRL_HD void observe_env(const Team& team, const UncertaintyParams& p, const Un
   const float must_frac = static_cast<float>(must_count) * (1.f / static_cast<float>(n));
   float* dst = obs + static_cast<size_t>(e) * n * f;
   const RowTile tile = team.rows(dst, n, f);
-  team.for_users([&](int i) { observe_user(p, s, x, must_frac, e, i, tile.row(i), action_mask, active); });
+  team.for_users([&](int i) { observe_user(p, s, x, must_frac, proposals, e, i, tile.row(i), action_mask, active); });
   team.store_rows(tile, dst, n, f);
 }
 

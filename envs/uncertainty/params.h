@@ -60,6 +60,11 @@ struct UncertaintyParams {
   float decision_llm_ratio = 8.f;        // baselines estimate server compute as ratio * t_SLM
   float accuracy_target = 0.52f;         // A_target of the accuracy cost (see params_config.cpp)
   float reward_delay_cap_s = 1.f;        // training reward clips each user's delay here (metrics do not)
+  // The join view (issue 16): false = one decision per snapshot (the spec's);
+  // true = every snapshot takes two steps, a proposal pass whose decisions
+  // only load the servers (observe.h shows each user the load they imply),
+  // then the decision that counts.
+  bool join_view = false;
 
   // --- derived by derive_params(); never set by hand
   struct Derived {

@@ -43,6 +43,8 @@ UncertaintyParams read_uncertainty_params(ConfigReader& r) {
   // updates. 1 s is ~30x the delay of any sensible decision.
   r.get_positive("env.reward_delay_cap_s", p.reward_delay_cap_s, 1e6,
                  "reward (not metrics) clips each user's delay at this, s");
+  r.get("env.join_view", p.join_view,
+        "two steps per snapshot: a proposal pass, then the decision that sees the load the proposals imply");
   r.get_positive("env.radio.carrier_hz", p.carrier_hz, 1e12, "carrier frequency f, Hz");
   r.get_positive("env.radio.bandwidth_hz", p.bandwidth_hz, 1e11, "bandwidth B per server, split equally, Hz");
   r.get_positive("env.radio.tx_power_w", p.tx_power_w, 100, "user transmit power P, W");

@@ -55,17 +55,18 @@ MECRL_HD void join_server(const UncertaintyParams& p, const UncertaintyState& s,
   }
 }
 
-// The load of env e's decisions act [N] (0 = local, j + 1 = server j,
-// clamped), into v (team scratch), by team reductions (core/team.h): users
-// per server counted, interference per server summed in the fixed tree.
-template <class Team>
+// The load of env e's decisions, action(k) for user k (0 = local, j + 1 =
+// server j, clamped), into v (team scratch), by team reductions
+// (core/team.h): users per server counted, interference per server summed in
+// the fixed tree.
+template <class Team, class Action>
 MECRL_HD void load_of(const Team& team, const UncertaintyParams& p, const UncertaintyState& s, int e,
-                      const int32_t* act, ServerLoad& v) {
+                      const Action& action, ServerLoad& v) {
   const int m = p.num_servers;
-  team.histogram([&](int k) { return clamp_to(act[k], 0, m) - 1; }, m, v.n);
+  team.histogram([&](int k) { return clamp_to(static_cast<int>(action(k)), 0, m) - 1; }, m, v.n);
   for (int jj = 0; jj < m; ++jj) {
     const float w = team.sum_users([&](int k) {
-      const int a = clamp_to(act[k], 0, m);
+      const int a = clamp_to(static_cast<int>(action(k)), 0, m);
       return a > 0 && a - 1 != jj ? p.tx_power_w * s.gain[s.l.pair(e, k, jj)] : 0.f;
     });
     team.single([&] { v.interference_w[jj] = w; });

@@ -66,7 +66,10 @@ MECRL_HD void reset_env(const Team& team, const UncertaintyParams& p, const Unce
                         const UncertaintyScratch& x, const StepBuffers& out, int e) {
   const uint32_t snap = s.drawn[e];
   team.sync();  // every lane has read `drawn` before lane 0 moves it on
-  team.single([&] { s.drawn[e] = snap + 1u; });
+  team.single([&] {
+    s.drawn[e] = snap + 1u;
+    s.pass[e] = 0;
+  });
   team.for_users([&](int i) {
     draw_user(p, s, e, i, snap);
     draw_channels(p, s, e, i, snap);

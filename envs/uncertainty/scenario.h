@@ -17,16 +17,16 @@ struct UncertaintyScenario {
   using Events = UncertaintyEvents;
   static constexpr const char* kName = "uncertainty";
 
-  // U = N users, F = num_features(M), A = M + 1 actions, C = 1 cost, I = 5 info.
+  // U = N users, F = num_features(M, join_view), A = M + 1 actions, C = 1 cost, I = 5 info.
   static EnvDims dims(const Params& p, int num_envs) {
-    return EnvDims{num_envs, p.num_users, num_features(p.num_servers), p.num_servers + 1, kNumCosts,
+    return EnvDims{num_envs, p.num_users, num_features(p.num_servers, p.join_view), p.num_servers + 1, kNumCosts,
                    kEpisodeInfo};
   }
   static SoaLayout layout(const Params& p, int num_envs) { return SoaLayout{num_envs, p.num_users, p.num_servers}; }
   // A lane per user; the observation [N, F] goes through rows().
   static TeamConfig team_config(const Params& p) {
     return TeamConfig{p.num_users, scratch_bytes<UncertaintyScratch>(p.num_users, p.num_servers), p.num_users,
-                      num_features(p.num_servers)};
+                      num_features(p.num_servers, p.join_view)};
   }
   template <class Arena>
   static void visit_events(Events& ev, Arena& a, const Params& p, int num_envs) {

@@ -42,6 +42,7 @@ struct UncertaintyState {
 
   // ---- per env [E]
   uint32_t* drawn;        // snapshots drawn so far; the current one has id drawn - 1
+  uint8_t* pass;          // join view: 0 = the proposal pass is next, 1 = the decision (always 0 without)
 
   template <class Arena>
   void visit(Arena& a) {
@@ -51,12 +52,13 @@ struct UncertaintyState {
     a(payload_bits, Extent::User);
     a(gain, Extent::Pair);
     a(server_flops, Extent::Server);
-    a(drawn, Extent::Env);
+    a(drawn, Extent::Env); a(pass, Extent::Env);
   }
 };
 
 // Per-user outcome of the step just taken, for evaluation (optional: null
-// pointers skip them). [E][N] env-major, written by every step.
+// pointers skip them). [E][N] env-major, written by every decision (not by
+// the join view's proposal pass).
 struct UncertaintyEvents {
   float* delay_s = nullptr;     // reported delay: t_L,i or D_i/R_ij + t_LLM,i / (C_j / C_ref)
   float* uplink_s = nullptr;    // D_i / R_ij (0 if local)

@@ -70,7 +70,7 @@ MECRL_HD void finish_snapshot(const UncertaintyParams& p, const StepBuffers& out
   out.terminated[e] = 1;
   out.truncated[e] = 0;
   out.ep_return[e] = reward;
-  out.ep_length[e] = 1;
+  out.ep_length[e] = p.join_view ? 2 : 1;
   out.ep_costs[static_cast<size_t>(e) * kNumCosts + kCostAccuracy] = p.accuracy_target - accuracy;
   float* info = out.ep_info + static_cast<size_t>(e) * kEpisodeInfo;
   info[0] = 1e3f * sum[kSumDelay] * inv_n;
@@ -83,13 +83,40 @@ MECRL_HD void finish_snapshot(const UncertaintyParams& p, const StepBuffers& out
 // actions: [E, N] int32, env-major; 0 = local, j + 1 = server j (clamped to
 // [0, M]). The action mask is advisory, as in gymnasium: a masked action is
 // applied as given (and shows in the accuracy and in `mask_violations`).
+// Join view (env.join_view): the proposal pass. The decisions only load the
+// servers: no reward, no cost, nothing reported; the observation of the same
+// snapshot gains the load they imply (observe.h), and the decision follows.
+template <class Team>
+MECRL_HD void propose(const Team& team, const UncertaintyParams& p, const UncertaintyState& s, const int32_t* act,
+                      const StepBuffers& out, const UncertaintyScratch& x, int e) {
+  const int n = p.num_users;
+  team.for_users([&](int i) {
+    const size_t row = static_cast<size_t>(e) * n + i;
+    out.reward_user[row] = 0.f;
+    out.costs_user[row * kNumCosts + kCostAccuracy] = 0.f;
+  });
+  team.single([&] {
+    out.reward[e] = 0.f;
+    out.costs[static_cast<size_t>(e) * kNumCosts + kCostAccuracy] = 0.f;
+    out.decisions[e] = n;
+    out.terminated[e] = 0;
+    out.truncated[e] = 0;
+  });
+  observe_env(team, p, s, x, e, out.obs, out.action_mask, out.active, act);
+  team.single([&] { s.pass[e] = 1; });  // after observe_env's barriers: every lane has read pass
+}
+
 template <class Team>
 MECRL_HD void step_env(const Team& team, const UncertaintyParams& p, const UncertaintyState& s,
                        const int32_t* actions, const StepBuffers& out, const UncertaintyEvents& ev, int e) {
   const int n = p.num_users;
   const int32_t* act = actions + static_cast<size_t>(e) * n;
   const auto x = carve_scratch<UncertaintyScratch>(team, p.num_users, p.num_servers);
-  load_of(team, p, s, e, act, *x.load);
+  if (p.join_view && s.pass[e] == 0) {
+    propose(team, p, s, act, out, x, e);
+    return;
+  }
+  load_of(team, p, s, e, [&](int k) { return act[k]; }, *x.load);
   const Sums<float, kStepSums> sum =
       team.sum_users([&](int i) { return record_outcome(p, s, out, ev, *x.load, act, e, i); });
   team.single([&] { finish_snapshot(p, out, e, sum); });
@@ -97,7 +124,7 @@ MECRL_HD void step_env(const Team& team, const UncertaintyParams& p, const Uncer
   // The observation does not change within a snapshot: the finished one's is
   // still in obs. Keep it (consecutive lanes copy consecutive floats), then
   // draw the next snapshot.
-  const int nf = n * num_features(p.num_servers);
+  const int nf = n * num_features(p.num_servers, p.join_view);
   const size_t base = static_cast<size_t>(e) * nf;
   team.for_lanes(nf, [&](int k) { out.final_obs[base + k] = out.obs[base + k]; });
   team.sync();

@@ -40,6 +40,9 @@ inline std::string check_uncertainty_state(const UncertaintyParams& p, const Unc
     const float c = s.server_flops[s.l.server(e, j)];
     if (!std::isfinite(c) || !(c > 0)) return state_problem("server", j, "server_flops", c, "finite, > 0");
   }
+  if (s.pass[e] > (p.join_view ? 1 : 0)) {
+    return state_problem("", -1, "pass", s.pass[e], p.join_view ? "0 or 1" : "0 (env.join_view is off)");
+  }
   if (s.drawn[e] == 0) return state_problem("", -1, "drawn", s.drawn[e], "a reset env has drawn a snapshot, >= 1");
   return "";
 }

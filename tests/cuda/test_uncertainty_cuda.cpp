@@ -43,6 +43,13 @@ TEST_F(UncertaintyCudaVsCpu, TeamSizesBitIdentical) {
   }
 }
 
+// The join view: proposal passes (random proposals) and decisions alternate,
+// the decision's observation holds the proposals' load (team reductions).
+TEST_F(UncertaintyCudaVsCpu, JoinViewBitIdentical) {
+  run({"env.num_users=120", "env.join_view=true"}, 256, 6, "random");
+  run({"env.num_users=33", "env.join_view=true", "env.num_servers=3"}, 300, 5, "goa");
+}
+
 TEST_F(UncertaintyCudaVsCpu, DminAndEdgeBitIdentical) {
   run({"env.num_users=80", "env.tau=1"}, 256, 3, "dmin");
   run({"env.num_users=80"}, 256, 3, "edge");

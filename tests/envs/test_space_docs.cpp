@@ -44,7 +44,7 @@ Described offload_case(ConfigReader& r) {
 Described uncertainty_case(ConfigReader& r) {
   const uncertainty::UncertaintyParams p = uncertainty::read_uncertainty_params(r);
   return {std::make_unique<ScenarioEnv<uncertainty::UncertaintyScenario, CpuExec>>(p, 2, CpuExec{1}),
-          uncertainty::describe_spaces(p.num_servers), {}};
+          uncertainty::describe_spaces(p.num_servers, p.join_view), {}};
 }
 Described cartpole_case(ConfigReader& r) {
   const cartpole::CartPoleParams p = cartpole::read_cartpole_params(r);
@@ -130,6 +130,8 @@ INSTANTIATE_TEST_SUITE_P(
                       Case{"uncertainty_1_server", "uncertainty.yaml", {"env.num_users=12", "env.num_servers=1"},
                            uncertainty_case},
                       Case{"uncertainty_4_servers", "uncertainty.yaml", {"env.num_users=12"}, uncertainty_case},
+                      Case{"uncertainty_join_view", "uncertainty.yaml", {"env.num_users=12", "env.join_view=true"},
+                           uncertainty_case},
                       Case{"cartpole", "cartpole.yaml", {}, cartpole_case}),
     [](const auto& info) { return info.param.name; });
 

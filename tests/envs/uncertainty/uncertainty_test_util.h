@@ -58,7 +58,7 @@ struct HandSnapshot {
 inline ServerLoad step_load(const UncertaintyParams& p, const UncertaintyState& s, int e, const int32_t* act) {
   SerialTeamMemory memory;
   ServerLoad v;
-  load_of(memory.team(TeamConfig{p.num_users, 0, 0, 0}), p, s, e, act, v);
+  load_of(memory.team(TeamConfig{p.num_users, 0, 0, 0}), p, s, e, [&](int k) { return act[k]; }, v);
   return v;
 }
 
