@@ -24,11 +24,17 @@ namespace {
 class NcclGroup : public c10d_glue::C10dGroup<c10d::ProcessGroupNCCL> {
  public:
   using C10dGroup::C10dGroup;
-  // A clean end for the communicator (ncclCommDestroy after the last
-  // collective); after a failure c10d aborted it already.
+  // An explicit end for the communicator, so that ~ProcessGroupNCCL has
+  // nothing left to warn about: after the last collective a clean
+  // ncclCommDestroy; after a failure (c10d aborted the communicator) an
+  // abort, which never waits on the dead peer.
   ~NcclGroup() override {
     try {
-      if (!failed()) pg().shutdown();
+      if (failed()) {
+        pg().abort();
+      } else {
+        pg().shutdown();
+      }
     } catch (...) {  // nothing to report at exit
     }
   }
