@@ -31,11 +31,10 @@ using agents::pg::Backend;
                                                     << " in this build: " << agents::pg::unavailable_reason(backend)
 #define SKIP_WITHOUT_C10D() SKIP_WITHOUT(Backend::Gloo)
 // NCCL runs one rank per GPU (two ranks on one GPU: "Duplicate GPU detected").
-#define SKIP_WITHOUT_GPUS(n)                                                                                \
-  SKIP_WITHOUT(Backend::Nccl);                                                                              \
-  if (torch::cuda::device_count() < (n)) GTEST_SKIP() << (n) << " rank(s) on NCCL need " << (n)             \
-                                                      << " GPU(s), one per rank; this machine has "         \
-                                                      << torch::cuda::device_count()
+#define SKIP_WITHOUT_GPUS(n)                                                                       \
+  SKIP_WITHOUT(Backend::Nccl);                                                                     \
+  if (const int gpus = static_cast<int>(torch::cuda::device_count()); gpus < (n))                  \
+  GTEST_SKIP() << (n) << " rank(s) on NCCL need " << (n) << " GPU(s), one per rank; this machine has " << gpus
 
 const std::string kCartPole = MECRL_SOURCE_DIR "/configs/cartpole.yaml";
 const std::string kOffload = MECRL_SOURCE_DIR "/configs/offload.yaml";
