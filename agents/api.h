@@ -19,10 +19,13 @@ bool available();
 
 class Communicator;  // agents/distributed.h: this rank's link to the others
 // Joins the data-parallel run `d` describes (torchrun / Slurm variables, see
-// agents/dist_env.h); world size 1 joins nothing. Throws UsageError when
-// this build cannot (no LibTorch, or no c10d Gloo: the reason is named),
-// IoError when the rendezvous fails within timeout_s.
-std::shared_ptr<Communicator> join_ranks(const DistEnv& d, double timeout_s);
+// agents/dist_env.h) as a rank training on `device` (GPU ranks talk over
+// NCCL, CPU ranks over Gloo); world size 1 joins nothing. Throws UsageError
+// when this build cannot (no LibTorch, or not the backend: the reason is
+// named), IoError when the rendezvous fails within timeout_s.
+std::shared_ptr<Communicator> join_ranks(const DistEnv& d, double timeout_s, Device device);
+// Why this build cannot run data-parallel ranks on `device` ("" when it can).
+std::string data_parallel_unavailable(Device device);
 // Rank 0's `text` on every rank (the run directory it created).
 std::string from_rank0(Communicator* comm, const std::string& text);
 

@@ -5,6 +5,8 @@
 #include <algorithm>
 #include <charconv>
 #include <cstdlib>
+#include <sstream>
+#include <vector>
 
 #include "core/error.h"
 
@@ -50,6 +52,25 @@ DistEnv read_dist_env() {
   if (const char* a = env("MASTER_ADDR")) d.master_addr = a;
   if (env("MASTER_PORT")) d.master_port = int_var("MASTER_PORT", 1, 65535);
   return d;
+}
+
+void bind_rank_gpu(const DistEnv& d) {
+  if (!d.distributed()) return;
+  const char* v = env("CUDA_VISIBLE_DEVICES");
+  if (v == nullptr) {
+    ::setenv("CUDA_VISIBLE_DEVICES", std::to_string(d.local_rank).c_str(), 1);
+    return;
+  }
+  std::vector<std::string> gpus;
+  std::istringstream list(v);
+  for (std::string g; std::getline(list, g, ',');) gpus.push_back(g);
+  if (gpus.size() <= 1) return;  // this rank's GPU already
+  if (static_cast<size_t>(d.local_rank) >= gpus.size()) {
+    throw UsageError(fmt::format("CUDA_VISIBLE_DEVICES = '{}' lists {} GPUs but this is local rank {} ({}): one GPU "
+                                 "per rank",
+                                 v, gpus.size(), d.local_rank, d.launcher));
+  }
+  ::setenv("CUDA_VISIBLE_DEVICES", gpus[static_cast<size_t>(d.local_rank)].c_str(), 1);
 }
 
 }  // namespace mecrl::agents

@@ -28,4 +28,13 @@ struct DistEnv {
 // malformed or inconsistent value (RANK >= WORLD_SIZE, a port out of 1..65535).
 DistEnv read_dist_env();
 
+// One GPU per rank of a node, as NCCL wants it: before CUDA starts, narrows
+// CUDA_VISIBLE_DEVICES to the node's LOCAL_RANK-th GPU (of all GPUs when it
+// is unset, of its list when it names several; a list of one, e.g. Slurm's
+// --gpus-per-task=1, is kept). The rank's GPU is then cuda:0 in-process
+// (the device the env backend and the learners use), and NCCL still finds
+// its NVLink peers by bus id. Nothing for world size 1. Throws UsageError
+// when the list has fewer GPUs than LOCAL_RANK needs.
+void bind_rank_gpu(const DistEnv& d);
+
 }  // namespace mecrl::agents

@@ -6,21 +6,29 @@
 
 namespace mecrl::agents {
 
-Communicator::Communicator(const DistEnv& d, double timeout_s) : env_(d) {
-  if (d.distributed()) group_ = pg::open(d, timeout_s);
+Communicator::Communicator(const DistEnv& d, double timeout_s, const torch::Device& device) : env_(d) {
+  if (d.distributed()) group_ = pg::open(d, timeout_s, device);
 }
 
 namespace {
 
-// Gloo reduces host tensors: a device tensor is copied there and back.
+// `t` where g's collectives run (Gloo: the host, NCCL: the rank's GPU),
+// contiguous; `t` itself when it is there already.
+torch::Tensor at_group(pg::Group& g, const torch::Tensor& t) {
+  return t.to(pg::device(g)).contiguous();
+}
+
 void reduce(pg::Group& g, torch::Tensor& t, pg::Op op) {
-  if (t.is_cpu() && t.is_contiguous()) {
-    pg::all_reduce(g, t, op);
-    return;
-  }
-  auto host = t.to(torch::kCPU).contiguous();
-  pg::all_reduce(g, host, op);
-  t.copy_(host);
+  auto there = at_group(g, t);
+  pg::all_reduce(g, there, op);
+  if (!there.is_same(t)) t.copy_(there);
+}
+
+// A small host tensor of rank 0's values (a size, a flag, bytes) on every rank.
+torch::Tensor broadcast_host(pg::Group& g, const torch::Tensor& host) {
+  auto there = at_group(g, host);
+  pg::broadcast(g, there, 0);
+  return there.to(torch::kCPU);
 }
 
 }  // namespace
@@ -67,38 +75,41 @@ void Communicator::broadcast(const std::vector<torch::Tensor>& tensors) {
   if (!group_) return;
   torch::NoGradGuard no_grad;
   for (const auto& t : tensors) {
-    auto host = t.to(torch::kCPU).contiguous().clone();
-    pg::broadcast(*group_, host, 0);
-    t.copy_(host);
+    auto there = at_group(*group_, t);
+    if (there.is_same(t)) there = there.clone();  // t may be a view of a parameter: broadcast a copy
+    pg::broadcast(*group_, there, 0);
+    t.copy_(there);
   }
 }
 
 std::string Communicator::broadcast_string(const std::string& from_rank0) {
   if (!group_) return from_rank0;
-  auto n = torch::full({1}, static_cast<int64_t>(from_rank0.size()), torch::kInt64);
-  pg::broadcast(*group_, n, 0);
-  auto bytes = torch::zeros({n.item<int64_t>()}, torch::kUInt8);
-  if (env_.rank == 0) std::memcpy(bytes.data_ptr(), from_rank0.data(), from_rank0.size());
-  pg::broadcast(*group_, bytes, 0);
+  const auto n = broadcast_host(*group_, torch::full({1}, static_cast<int64_t>(from_rank0.size()), torch::kInt64));
+  auto mine = torch::zeros({n.item<int64_t>()}, torch::kUInt8);
+  if (env_.rank == 0) std::memcpy(mine.data_ptr(), from_rank0.data(), from_rank0.size());
+  const auto bytes = broadcast_host(*group_, mine);
   return std::string(reinterpret_cast<const char*>(bytes.data_ptr()), static_cast<size_t>(bytes.numel()));
 }
 
 bool Communicator::broadcast_flag(bool from_rank0) {
   if (!group_) return from_rank0;
-  auto flag = torch::full({1}, from_rank0 ? 1 : 0, torch::kInt32);
-  pg::broadcast(*group_, flag, 0);
-  return flag.item<int>() != 0;
+  return broadcast_host(*group_, torch::full({1}, from_rank0 ? 1 : 0, torch::kInt32)).item<int>() != 0;
 }
 
 std::vector<std::string> Communicator::all_gather_bytes(const std::string& mine) {
   if (!group_) return {mine};
   // Sizes first (all-gather needs one shape), then the bytes padded to the longest.
-  const auto sizes = pg::all_gather(*group_, torch::full({1}, static_cast<int64_t>(mine.size()), torch::kInt64));
+  auto gather = [&](const torch::Tensor& host) {
+    auto parts = pg::all_gather(*group_, at_group(*group_, host));
+    for (auto& p : parts) p = p.to(torch::kCPU);
+    return parts;
+  };
+  const auto sizes = gather(torch::full({1}, static_cast<int64_t>(mine.size()), torch::kInt64));
   int64_t longest = 0;
   for (const auto& s : sizes) longest = std::max(longest, s.item<int64_t>());
   auto buf = torch::zeros({longest}, torch::kUInt8);
   std::memcpy(buf.data_ptr(), mine.data(), mine.size());
-  const auto all = pg::all_gather(*group_, buf);
+  const auto all = gather(buf);
   std::vector<std::string> out;
   for (size_t r = 0; r < all.size(); ++r) {
     out.emplace_back(reinterpret_cast<const char*>(all[r].data_ptr()), static_cast<size_t>(sizes[r].item<int64_t>()));

@@ -8,6 +8,8 @@
 //   - the iteration's metrics (sums, maxima, means) and early-stop KL;
 //   - checkpoint state only a rank has (its envs), gathered to rank 0, which
 //     alone writes the run directory.
+// The collectives run where the group's backend wants the tensors (NCCL: the
+// rank's GPU, Gloo: the CPU); a tensor elsewhere goes there and back.
 // A default-constructed Communicator is world size 1: every call is free and
 // leaves the numbers bit for bit as they were.
 #pragma once
@@ -29,8 +31,9 @@ struct Group;
 class Communicator {
  public:
   Communicator() = default;
-  // Opens the process group when d.world_size > 1 (see pg::open for errors).
-  Communicator(const DistEnv& d, double timeout_s);
+  // Opens the process group when d.world_size > 1, for a rank training on
+  // `device` (NCCL on a GPU, Gloo on the CPU; see pg::open for errors).
+  Communicator(const DistEnv& d, double timeout_s, const torch::Device& device);
 
   int rank() const { return env_.rank; }
   int world_size() const { return env_.world_size; }
@@ -40,7 +43,7 @@ class Communicator {
   // Averages the gradients of `params` over the ranks (one coalesced
   // all-reduce; a parameter without a gradient counts as zeros).
   void average_gradients(const std::vector<torch::Tensor>& params);
-  // In place, any dtype and device (a device tensor goes through the host).
+  // In place, any dtype and device.
   void sum(torch::Tensor& t);
   void max(torch::Tensor& t);
   torch::Tensor mean(const torch::Tensor& t);

@@ -15,10 +15,11 @@ void train(VecEnv&, const AgentConfig&, const std::vector<ResolvedKey>&, const s
            std::shared_ptr<Communicator>) {
   unavailable();
 }
-std::shared_ptr<Communicator> join_ranks(const DistEnv& d, double) {
+std::shared_ptr<Communicator> join_ranks(const DistEnv& d, double, Device) {
   if (d.distributed()) unavailable();
   return nullptr;
 }
+std::string data_parallel_unavailable(Device) { return "this mecrl was built without LibTorch"; }
 std::string from_rank0(Communicator*, const std::string& text) { return text; }
 bool is_checkpoint(const std::string&) { return false; }
 ActFn load_policy(const std::string&, bool) { unavailable(); }

@@ -2,7 +2,12 @@
 // other ranks of a data-parallel run.
 #include <torch/torch.h>
 
+#include <fmt/format.h>
+
 #include "agents/api.h"
+#include "agents/distributed.h"
+#include "agents/env_tensors.h"
+#include "agents/process_group.h"
 #include "agents/trainer.h"
 
 namespace mecrl::agents {
@@ -15,8 +20,15 @@ void train(VecEnv& env, const AgentConfig& cfg, const std::vector<ResolvedKey>& 
   trainer.train();
 }
 
-std::shared_ptr<Communicator> join_ranks(const DistEnv& d, double timeout_s) {
-  return std::make_shared<Communicator>(d, timeout_s);
+std::shared_ptr<Communicator> join_ranks(const DistEnv& d, double timeout_s, Device device) {
+  return std::make_shared<Communicator>(d, timeout_s, torch_device(device));
+}
+
+std::string data_parallel_unavailable(Device device) {
+  const auto b = pg::backend_for(torch_device(device));
+  return pg::available(b) ? "" : fmt::format("{} ranks need torch.distributed's {} backend, which this build lacks: {}",
+                                             device == Device::Cuda ? "GPU" : "CPU", pg::backend_name(b),
+                                             pg::unavailable_reason(b));
 }
 
 std::string from_rank0(Communicator* comm, const std::string& text) {

@@ -54,10 +54,11 @@ Trainer::Trainer(VecEnv& env, const AgentConfig& cfg, std::string run_dir, std::
   if (cfg_.wm.enabled) wm_ = std::make_unique<WorldModelLearner>(cfg_.wm, spec, K_, Uv_, device_);
   collector_ = std::make_unique<RolloutCollector>(env_, cfg_, Uv_, K_);
   if (comm_->active()) {
-    // A CUDA graph cannot contain the host all-reduces of the return normaliser.
+    // A CUDA graph cannot contain the return normaliser's all-reduces (each
+    // one waited on by the host: Gloo's copies, NCCL's blocking wait).
     if (cfg_.train.cuda_graph) {
       throw UsageError(fmt::format("train.cuda_graph = true with {} ranks: the rollout's return normaliser is "
-                                   "reduced across ranks on the host, which a CUDA graph cannot hold",
+                                   "reduced across ranks every slot, a wait on the host that a CUDA graph cannot hold",
                                    comm_->world_size()));
     }
     // Rank 0's initial weights everywhere (they agree already when the seeds do).

@@ -89,9 +89,10 @@ void check_resumable(const std::string& run_dir, const std::string& text, const 
 }
 
 // Rank 0 names the run directory (creating it, or checking the one to
-// resume); the other ranks learn its name, or rank 0's error, from rank 0.
-std::string claim_run_dir(const Settings& s, const std::string& text, bool resume, agents::Communicator* comm,
-                          int rank) {
+// resume); the other ranks learn its name from rank 0, or that rank 0
+// refused (nullopt: rank 0 prints the one error line, they stay quiet).
+std::optional<std::string> claim_run_dir(const Settings& s, const std::string& text, bool resume,
+                                         agents::Communicator* comm, int rank) {
   const agents::AgentConfig& ac = s.agent;
   std::string run_dir;
   if (rank == 0) {
@@ -104,20 +105,37 @@ std::string claim_run_dir(const Settings& s, const std::string& text, bool resum
         run_dir = create_run_dir(ac.train.runs_dir, fmt::format("{}__{}__{}", name, ac.seed, timestamp()));
       }
     } catch (const UsageError& e) {
-      agents::from_rank0(comm, "\x01" + std::string(e.what()));
+      agents::from_rank0(comm, "\x01");
       throw;
     }
   }
   run_dir = agents::from_rank0(comm, run_dir);
-  if (!run_dir.empty() && run_dir[0] == '\x01') throw UsageError("rank 0: " + run_dir.substr(1));
+  if (run_dir == "\x01") return std::nullopt;
   return run_dir;
+}
+
+// `--nproc N`: what every rank would refuse alike is refused here, once,
+// before any rank starts (the config, the device, the backend, the GPUs).
+void check_before_launch(const TrainArgs& args) {
+  if (std::getenv("WORLD_SIZE")) throw UsageError("--nproc inside a launched rank (WORLD_SIZE is set): drop one");
+  const Settings s = read_settings(load_config(args.config, args.overrides));
+  if (!agents::available()) throw UsageError("train needs LibTorch; this mecrl was built without it");
+  const Device device = pick_device(s.agent.train.device, "train.device", origin_of(s, "train.device"));
+  if (const std::string why = agents::data_parallel_unavailable(device); !why.empty()) {
+    throw UsageError(fmt::format("--nproc {}: {}", args.nproc, why));
+  }
+  if (device == Device::Cuda && args.nproc > cuda::device_count()) {
+    throw UsageError(fmt::format("--nproc {} on the GPU: {} GPU(s) visible; NCCL runs one rank per GPU (--nproc {}, "
+                                 "or train.device=cpu)",
+                                 args.nproc, cuda::device_count(), cuda::device_count()));
+  }
 }
 
 }  // namespace
 
 int run_train(const TrainArgs& args) {
   if (args.nproc > 0) {
-    if (std::getenv("WORLD_SIZE")) throw UsageError("--nproc inside a launched rank (WORLD_SIZE is set): drop one");
+    check_before_launch(args);
     std::vector<std::string> rank_args{"train", "-c", args.config};
     rank_args.insert(rank_args.end(), args.overrides.begin(), args.overrides.end());
     return launch_local_ranks(args.nproc, rank_args);
@@ -126,20 +144,20 @@ int run_train(const TrainArgs& args) {
   const Settings s = read_settings(load_config(args.config, args.overrides));
   agents::AgentConfig ac = s.agent;
   if (!agents::available()) throw UsageError("train needs LibTorch; this mecrl was built without it");
-  // One GPU per rank on a node: rank LOCAL_RANK sees only cuda:LOCAL_RANK (set before CUDA starts).
-  if (dist.distributed() && ac.train.device != "cpu" && !std::getenv("CUDA_VISIBLE_DEVICES")) {
-    ::setenv("CUDA_VISIBLE_DEVICES", std::to_string(dist.local_rank).c_str(), 1);
-  }
+  // One GPU per rank on a node: rank LOCAL_RANK sees only its GPU, as cuda:0 (before CUDA starts).
+  if (ac.train.device != "cpu") agents::bind_rank_gpu(dist);
   const Device device = pick_device(ac.train.device, "train.device", origin_of(s, "train.device"));
   // The ranks of a node share its cores.
   if (dist.distributed() && ac.train.threads == 0) {
     ac.train.threads = std::max(1, static_cast<int>(std::thread::hardware_concurrency()) / dist.local_world_size);
   }
-  const auto comm = agents::join_ranks(dist, ac.train.dist_timeout_s);
+  const auto comm = agents::join_ranks(dist, ac.train.dist_timeout_s, device);
 
   const bool resume = !ac.train.resume.empty();
   const std::string text = config_text(s.resolved);
-  const std::string run_dir = claim_run_dir(s, text, resume, comm.get(), dist.rank);
+  const auto claimed = claim_run_dir(s, text, resume, comm.get(), dist.rank);
+  if (!claimed) return kExitUsage;  // rank 0 said why
+  const std::string& run_dir = *claimed;
   // One process per run directory, for as long as it trains (rank 0 holds it for all).
   std::optional<DirLock> lock;
   if (dist.rank == 0) {

@@ -142,7 +142,7 @@ void dp_train(agents::Trainer& t, int iterations) {
   if (std::sscanf(spec, "%d %d %d %d %d", &rank, &ranks, &port, &envs, &users) != 5) std::_Exit(2);
   try {
     torch::set_num_threads(dp_threads(ranks));
-    auto comm = std::make_shared<agents::Communicator>(dp_env(rank, ranks, port), 60.0);
+    auto comm = std::make_shared<agents::Communicator>(dp_env(rank, ranks, port), 60.0, torch::kCPU);
     auto p = bench::offload_params(users);
     p.first_env = static_cast<uint32_t>(rank * envs);
     ScenarioEnv<offload::OffloadScenario, CpuExec> env(p, envs, CpuExec{dp_threads(ranks)});
@@ -170,8 +170,8 @@ int free_local_port() {
 void BM_TrainDataParallelCpu(benchmark::State& state) {
   const int ranks = static_cast<int>(state.range(0)), envs = static_cast<int>(state.range(1)),
             users = static_cast<int>(state.range(2));
-  if (ranks > 1 && !agents::pg::available()) {
-    state.SkipWithError(("no c10d Gloo: " + agents::pg::unavailable_reason()).c_str());
+  if (ranks > 1 && !agents::pg::available(agents::pg::Backend::Gloo)) {
+    state.SkipWithError(("no c10d Gloo: " + agents::pg::unavailable_reason(agents::pg::Backend::Gloo)).c_str());
     return;
   }
   const int port = free_local_port();
@@ -197,7 +197,7 @@ void BM_TrainDataParallelCpu(benchmark::State& state) {
   const int saved_threads = torch::get_num_threads();
   torch::set_num_threads(dp_threads(ranks));
   {
-    auto comm = std::make_shared<agents::Communicator>(dp_env(0, ranks, port), 60.0);
+    auto comm = std::make_shared<agents::Communicator>(dp_env(0, ranks, port), 60.0, torch::kCPU);
     auto p = bench::offload_params(users);
     ScenarioEnv<offload::OffloadScenario, CpuExec> env(p, envs, CpuExec{dp_threads(ranks)});
     agents::Trainer t(env, agent_config(envs, false, false), "", {}, comm);

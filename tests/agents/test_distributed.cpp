@@ -1,5 +1,7 @@
-// Data-parallel training on c10d Gloo over localhost (issue 17): 1-3 ranks of
-// tests/tools/dist_probe.cpp, or of `mecrl train --nproc`, on the CPU.
+// Data-parallel training on c10d over localhost (issue 17): 1-3 ranks of
+// tests/tools/dist_probe.cpp, or of `mecrl train --nproc`, on the CPU (Gloo);
+// on GPUs (NCCL) where the machine has them (DistributedCuda.*, skipped
+// here with the reason).
 // Expected values come from other runs, never from the code under test:
 // the ranks against each other, 2 ranks x E envs against 1 rank x 2E envs,
 // a resumed run against an uninterrupted one.
@@ -22,9 +24,17 @@ namespace {
 
 namespace fs = std::filesystem;
 
-#define SKIP_WITHOUT_C10D()                                                                      \
-  if (!agents::pg::available()) GTEST_SKIP() << "no data-parallel training in this build: " \
-                                             << agents::pg::unavailable_reason()
+using agents::pg::Backend;
+
+#define SKIP_WITHOUT(backend)                                                                        \
+  if (!agents::pg::available(backend)) GTEST_SKIP() << "no c10d " << agents::pg::backend_name(backend) \
+                                                    << " in this build: " << agents::pg::unavailable_reason(backend)
+#define SKIP_WITHOUT_C10D() SKIP_WITHOUT(Backend::Gloo)
+// NCCL runs one rank per GPU (two ranks on one GPU: "Duplicate GPU detected").
+#define SKIP_WITHOUT_GPUS(n)                                                                       \
+  SKIP_WITHOUT(Backend::Nccl);                                                                     \
+  if (const int gpus = static_cast<int>(torch::cuda::device_count()); gpus < (n))                  \
+  GTEST_SKIP() << (n) << " rank(s) on NCCL need " << (n) << " GPU(s), one per rank; this machine has " << gpus
 
 const std::string kCartPole = MECRL_SOURCE_DIR "/configs/cartpole.yaml";
 const std::string kOffload = MECRL_SOURCE_DIR "/configs/offload.yaml";
@@ -182,6 +192,62 @@ TEST(Distributed, TwoRankResumeEqualsUninterrupted) {
   fs::remove_all(cut);
 }
 
+// A group of one rank, opened as training opens it (TCPStore on a port the
+// kernel picks): every collective gives its closed form for world size 1
+// (the sum and the maximum over one rank are its values, rank 0's broadcast
+// is rank 0's values, the gather is a list of one), for the dtypes the
+// trainer sends, with the result on the group's device.
+void expect_one_rank_closed_form(const torch::Device& dev) {
+  agents::DistEnv d;
+  d.master_port = 0;
+  d.launcher = "test";
+  const auto g = agents::pg::open(d, 30, dev);
+  ASSERT_EQ(agents::pg::device(*g), dev);
+  EXPECT_EQ(agents::pg::backend(*g), agents::pg::backend_for(dev));
+  const std::vector<double> xs = {1.5, -2.25, 1e300, -0.0, 7.0};
+  for (const auto dtype : {torch::kFloat32, torch::kFloat64, torch::kInt64}) {
+    const auto host = torch::tensor(xs, torch::kFloat64).to(dtype);
+    for (const auto op : {agents::pg::Op::Sum, agents::pg::Op::Max}) {
+      auto t = host.to(dev);
+      agents::pg::all_reduce(*g, t, op);
+      EXPECT_EQ(t.device(), dev);
+      EXPECT_TRUE(torch::equal(t.cpu(), host)) << dtype << (op == agents::pg::Op::Sum ? " sum" : " max");
+    }
+    auto b = host.to(dev);
+    agents::pg::broadcast(*g, b, 0);
+    EXPECT_TRUE(torch::equal(b.cpu(), host)) << dtype << " broadcast";
+    const auto all = agents::pg::all_gather(*g, host.to(dev));
+    ASSERT_EQ(all.size(), 1u);
+    EXPECT_EQ(all[0].device(), dev);
+    EXPECT_TRUE(torch::equal(all[0].cpu(), host)) << dtype << " all-gather";
+  }
+  auto bytes = torch::arange(256, torch::kInt64).to(torch::kUInt8).to(dev);
+  agents::pg::broadcast(*g, bytes, 0);
+  EXPECT_TRUE(torch::equal(bytes.cpu(), torch::arange(256, torch::kInt64).to(torch::kUInt8)));
+}
+
+TEST(Distributed, OneRankGlooGroupGivesClosedForms) {
+  SKIP_WITHOUT(Backend::Gloo);
+  expect_one_rank_closed_form(torch::Device(torch::kCPU));
+}
+
+TEST(DistributedCuda, OneRankNcclGroupGivesClosedForms) {
+  SKIP_WITHOUT_GPUS(1);
+  expect_one_rank_closed_form(torch::Device(torch::kCUDA, 0));
+}
+
+// 2 ranks, one GPU each, over NCCL: the same weights on both after every
+// update (the learners on the GPU, the merged statistics through NCCL).
+TEST(DistributedCuda, TwoGpuRanksAgreeOverNccl) {
+  SKIP_WITHOUT_GPUS(2);
+  const fs::path out = testing::fresh_scratch_dir("dist_agree_nccl");
+  const auto r = probe(out, 2, kOffload, 64, 3, with_small_offload({"lag", "wm", "cuda"}));
+  ASSERT_EQ(r.status, 0) << r.err;
+  expect_ranks_agree(out, 2, 3);
+  expect_moved(out, 3);
+  fs::remove_all(out);
+}
+
 // The command line: `mecrl train --nproc 2` writes one run directory (rank 0),
 // counts every rank's steps, and resumes only with the same world size.
 TEST(Distributed, CliTrainNproc) {
@@ -219,14 +285,51 @@ TEST(Distributed, CliTrainNproc) {
   fs::remove_all(runs);
 }
 
-// Without c10d Gloo (the pip LibTorch): a launched rank stops at once with
-// one line saying why, exit 2.
-TEST(Distributed, WithoutC10dAWorldSizeAboveOneIsAUsageError) {
-  if (agents::pg::available()) GTEST_SKIP() << "this build has c10d Gloo";
+// Without c10d Gloo (the pip LibTorch): a launched CPU rank stops at once
+// with one line saying why, exit 2; `--nproc` says it once, before starting
+// any rank.
+TEST(Distributed, WithoutGlooCpuRanksAreAUsageError) {
+  if (agents::pg::available(Backend::Gloo)) GTEST_SKIP() << "this build has c10d Gloo";
   const auto r = testing::run_command({"/usr/bin/env", "WORLD_SIZE=2", "RANK=0", MECRL_BINARY, "train", "--config",
-                                       MECRL_SOURCE_DIR "/configs/cartpole_ppo.yaml", "train.runs_dir=/nonexistent"});
+                                       MECRL_SOURCE_DIR "/configs/cartpole_ppo.yaml", "train.device=cpu",
+                                       "train.runs_dir=/nonexistent"});
   EXPECT_EQ(r.status, 2) << r.err;
-  EXPECT_NE(r.err.find("needs torch.distributed, which this build lacks"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("on the CPU needs torch.distributed's gloo backend, which this build lacks"), std::string::npos)
+      << r.err;
+  const auto n = testing::run_command({MECRL_BINARY, "train", "--nproc", "2", "--config",
+                                       MECRL_SOURCE_DIR "/configs/cartpole_ppo.yaml", "train.device=cpu",
+                                       "train.runs_dir=/nonexistent"});
+  EXPECT_EQ(n.status, 2) << n.err;
+  EXPECT_NE(n.err.find("--nproc 2: CPU ranks need torch.distributed's gloo backend"), std::string::npos) << n.err;
+  EXPECT_EQ(n.err.find('\n'), n.err.size() - 1) << "one line: " << n.err;
+}
+
+// A usage error of rank 0 (here: resume= names no run) is printed once:
+// rank 0 says it, the other ranks and the launcher stay quiet; exit 2.
+TEST(Distributed, CliRankZeroUsageErrorPrintedOnce) {
+  SKIP_WITHOUT_C10D();
+  const fs::path runs = testing::fresh_scratch_dir("dist_cli_once");
+  const auto r = testing::run_command({MECRL_BINARY, "train", "--nproc", "3", "--config",
+                                       MECRL_SOURCE_DIR "/configs/cartpole_ppo.yaml", "train.device=cpu", "threads=1",
+                                       "train.runs_dir=" + runs.string(), "resume=" + (runs / "missing").string()});
+  EXPECT_EQ(r.status, 2) << r.err;
+  const std::string line = "is not a run directory";
+  const auto at = r.err.find(line);
+  ASSERT_NE(at, std::string::npos) << r.err;
+  EXPECT_EQ(r.err.find(line, at + 1), std::string::npos) << "printed more than once:\n" << r.err;
+  EXPECT_EQ(r.err.find('\n'), r.err.size() - 1) << "more than one line:\n" << r.err;
+  fs::remove_all(runs);
+}
+
+// With train.device=cuda, --nproc asks for one GPU per rank before starting any.
+TEST(Distributed, CliNprocAboveTheGpuCountIsAUsageError) {
+  SKIP_WITHOUT(Backend::Nccl);
+  const auto r = testing::run_command({MECRL_BINARY, "train", "--nproc", std::to_string(torch::cuda::device_count() + 1),
+                                       "--config", MECRL_SOURCE_DIR "/configs/cartpole_ppo.yaml", "train.device=cuda",
+                                       "train.runs_dir=/nonexistent"});
+  EXPECT_EQ(r.status, 2) << r.err;
+  const bool no_gpu = r.err.find("no CUDA device is visible") != std::string::npos;
+  EXPECT_TRUE(no_gpu || r.err.find("NCCL runs one rank per GPU") != std::string::npos) << r.err;
 }
 
 }  // namespace

@@ -15,6 +15,7 @@
 //   die=<i>   rank 1 kills itself (SIGKILL) at the start of iteration i
 //   save=<i>  stop after iteration i with a checkpoint in <out_dir>/run
 //   resume    continue from <out_dir>/run's checkpoint
+//   cuda      the envs and the learner on the GPU (one per rank, over NCCL)
 #include <signal.h>
 
 #include <cstdio>
@@ -47,7 +48,7 @@ int probe(int argc, char** argv) {
     args[1] = "0";
     return app::launch_local_ranks(nproc, args);
   }
-  bool lag = false, wm = false, exact = false, resume = false;
+  bool lag = false, wm = false, exact = false, resume = false, cuda = false;
   int die = -1, save = -1;
   Config cfg = Config::load(config);
   for (int k = 6; k < argc; ++k) {
@@ -56,6 +57,7 @@ int probe(int argc, char** argv) {
     else if (a == "wm") wm = true;
     else if (a == "exact") exact = true;
     else if (a == "resume") resume = true;
+    else if (a == "cuda") cuda = true;
     else if (a.rfind("die=", 0) == 0) die = std::atoi(a.c_str() + 4);
     else if (a.rfind("save=", 0) == 0) save = std::atoi(a.c_str() + 5);
     else if (const auto eq = a.find('='); eq != std::string::npos) cfg.set(a.substr(0, eq), a.substr(eq + 1), "probe");
@@ -75,8 +77,10 @@ int probe(int argc, char** argv) {
   }
   ac.train.dist_timeout_s = 30;
   torch::set_num_threads(1);
-  auto comm = agents::join_ranks(dist, ac.train.dist_timeout_s);
-  auto env = factory.make(envs, Device::Cpu, 1, static_cast<uint32_t>(dist.rank * envs));
+  const Device device = cuda ? Device::Cuda : Device::Cpu;
+  if (cuda) agents::bind_rank_gpu(dist);
+  auto comm = agents::join_ranks(dist, ac.train.dist_timeout_s, device);
+  auto env = factory.make(envs, device, 1, static_cast<uint32_t>(dist.rank * envs));
   const std::string run_dir = save > 0 || resume ? out + "/run" : "";
   agents::Trainer trainer(*env, ac, run_dir, {}, comm);
   if (resume) trainer.resume();
@@ -87,7 +91,7 @@ int probe(int argc, char** argv) {
     std::vector<torch::Tensor> flat;
     for (const auto& p : trainer.policy()->parameters()) flat.push_back(p.detach().reshape({-1}).to(torch::kFloat64));
     for (const auto& b : trainer.policy()->buffers()) flat.push_back(b.detach().reshape({-1}).to(torch::kFloat64));
-    const auto params = torch::cat(flat).contiguous();
+    const auto params = torch::cat(flat).to(torch::kCPU).contiguous();
     record["it" + std::to_string(it) + ".params"] = make_f64({params.numel()}, params.data_ptr<double>());
     const double stats[] = {st.policy_loss, st.value_loss, st.entropy, st.approx_kl, st.reward_per_step, st.explained_variance};
     record["it" + std::to_string(it) + ".stats"] = make_f64({6}, stats);
