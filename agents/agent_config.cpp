@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+
 #include "core/error.h"
 
 namespace mecrl::agents {
@@ -24,6 +26,49 @@ std::vector<float> read_floats(ConfigReader& r, const std::string& key, int n, f
   }
   if (values.size() == 1) values.assign(n, values[0]);
   return values;
+}
+
+// A probability in [0, 1) (ConfigReader's ranges are closed: the open end is checked here).
+void read_fraction(ConfigReader& r, const std::string& key, float& v, const std::string& doc) {
+  r.get(key, v, 0, 1, doc);
+  if (v >= 1.f) {  // also a value below 1 that single precision rounds up to 1
+    const ConfigValue* cv = r.config().find(key);
+    throw UsageError(fmt::format("{}: {} = '{}' is outside [0, 1) ({})", origin_of(r, key), key,
+                                 cv ? cv->text : fmt::format("{:g}", v), doc));
+  }
+}
+
+// train.num_users: whole user counts, at least one env per population, and
+// only with the learners that handle padded users (a user critic, no world
+// model: its imagined cells would let padding rows decide).
+void read_populations(ConfigReader& r, AgentConfig& c) {
+  std::vector<float> users;
+  r.get("train.num_users", users, 1, 1024,
+        "train one policy on several populations at once: train.num_envs split into one group of envs per "
+        "entry, each with that many users per cell (e.g. [50, 100, 150, 200]); empty: env.num_users everywhere");
+  if (users.empty()) return;
+  const std::string origin = origin_of(r, "train.num_users");
+  for (float u : users) {
+    if (u != static_cast<float>(static_cast<int>(u))) {
+      throw UsageError(fmt::format("{}: train.num_users has {:g}, not a whole number of users", origin, u));
+    }
+    c.train.num_users.push_back(static_cast<int>(u));
+  }
+  if (c.train.num_envs < static_cast<int>(users.size())) {
+    throw UsageError(fmt::format("{}: train.num_users lists {} populations but train.num_envs = {} (at least one env "
+                                 "each)",
+                                 origin, users.size(), c.train.num_envs));
+  }
+  if (c.ppo.critic != "user") {
+    throw UsageError(fmt::format("{}: train.num_users needs ppo.critic = user (a cell critic would pool over the "
+                                 "padding rows of the smaller populations)",
+                                 origin));
+  }
+  if (c.wm.enabled) {
+    throw UsageError(fmt::format("{}: train.num_users does not work with wm.enabled yet (imagined cells would let "
+                                 "the padding rows of the smaller populations decide)",
+                                 origin));
+  }
 }
 
 }  // namespace
@@ -130,11 +175,25 @@ AgentConfig read_agent_config(ConfigReader& r, int num_costs) {
         "deciding users per slot the actor runs on (0 = adapt: all at first, then what the data needs)");
   r.get("train.cuda_graph", t.cuda_graph,
         "capture the rollout (env step, actor, sampling) as one CUDA graph; GPU only, ignored with train.profile");
+  read_fraction(r, "train.exploration_floor", t.exploration_floor,
+                "exploration floor eps in [0, 1): the actor samples from (1 - eps) softmax(logits) + eps uniform over the "
+                "allowed actions (every allowed action keeps probability >= eps / A while the multipliers move); "
+                "used in sampling, log-probabilities, entropy and the PPO ratio, and exported with the policy");
+  t.exploration_floor_final = t.exploration_floor;
+  read_fraction(r, "train.exploration_floor_final", t.exploration_floor_final,
+                "exploration floor in [0, 1) at the end of training, reached linearly over the iterations "
+                "(default: train.exploration_floor, a constant floor)");
+  read_populations(r, c);
   if (w.enabled && t.rollout_steps < w.window) {
     throw UsageError(fmt::format("{}: wm.window = {} exceeds train.rollout_steps = {}", origin_of(r, "wm.window"),
                                  w.window, t.rollout_steps));
   }
   return c;
+}
+
+double exploration_floor_at(const TrainConfig& t, long long iteration, long long num_iterations) {
+  const double frac = num_iterations > 0 ? std::min(1.0, static_cast<double>(iteration) / num_iterations) : 1.0;
+  return t.exploration_floor + (static_cast<double>(t.exploration_floor_final) - t.exploration_floor) * frac;
 }
 
 std::string learner_name(const AgentConfig& c) {

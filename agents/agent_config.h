@@ -80,6 +80,15 @@ struct TrainConfig {
   bool cuda_graph = false;         // capture the rollout as one CUDA graph (GPU, train.profile off)
   bool profile = false;            // time the phases on a GPU (adds syncs)
   float dist_timeout_s = 60;       // data-parallel: a collective waiting longer than this fails (a rank died)
+  // Exploration floor: the actor acts with (1 - eps) softmax(logits) + eps
+  // uniform over the allowed actions; eps goes linearly from
+  // exploration_floor (iteration 0) to exploration_floor_final (the end).
+  float exploration_floor = 0.f;        // [0, 1); 0 = plain softmax
+  float exploration_floor_final = 0.f;  // [0, 1); default: exploration_floor (constant)
+  // Populations to train on at once (envs/population_env.h): train.num_envs
+  // split over one group per entry, group g with num_users[g] users per
+  // cell. Empty: every env has env.num_users.
+  std::vector<int> num_users;
   bool quiet = false;              // no progress line per iteration (benchmarks; not a config key)
 };
 
@@ -93,6 +102,10 @@ struct AgentConfig {
 
 // Reads agent.*, ppo.*, lagrangian.*, wm.*, train.* (num_costs sizes the lists).
 AgentConfig read_agent_config(ConfigReader& r, int num_costs);
+
+// The exploration floor of iteration `iteration` of `num_iterations`: linear
+// from train.exploration_floor to train.exploration_floor_final, then held.
+double exploration_floor_at(const TrainConfig& t, long long iteration, long long num_iterations);
 
 // The learner's short name, as in run directories: ppo, ppo_lag, ppo_pen,
 // wm_ppo, wm_ppo_lag, wm_ppo_pen.

@@ -38,8 +38,10 @@ ActFn load_policy(const std::string& dir, bool deterministic) {
     torch::NoGradGuard no_grad;
     const EnvTensors t = wrap_env(env);
     (*policy)->to(t.device);
-    const auto logits = (*policy)->logits(t.obs, t.action_mask.to(torch::kBool));
-    const auto a = deterministic ? logits.argmax(-1) : sample_actions(logits);
+    const auto mask = t.action_mask.to(torch::kBool);
+    // Greedy: the most likely action, the same under the exploration floor.
+    const auto a = deterministic ? (*policy)->logits(t.obs, mask).argmax(-1)
+                                 : sample_actions((*policy)->dist_logits(t.obs, mask));
     auto out = torch::from_blob(actions, {d.num_envs, d.users}, torch::TensorOptions().dtype(torch::kInt32).device(t.device));
     out.copy_(a * t.active.to(torch::kInt64));
   };

@@ -41,6 +41,13 @@ torch::Tensor ActorCriticImpl::logits(const torch::Tensor& obs, const torch::Ten
   return z;
 }
 
+torch::Tensor ActorCriticImpl::dist_logits(const torch::Tensor& obs, const torch::Tensor& action_mask) {
+  const auto z = logits(obs, action_mask);
+  if (spec.exploration_floor == 0) return z;
+  return floored_log_probs(z, action_mask.defined() ? action_mask.to(torch::kBool) : torch::Tensor(),
+                           spec.exploration_floor);
+}
+
 torch::Tensor ActorCriticImpl::values(const torch::Tensor& obs) {
   const auto x = norm(obs);  // [B, U, F]
   if (spec.critic == "cell") {
@@ -49,6 +56,19 @@ torch::Tensor ActorCriticImpl::values(const torch::Tensor& obs) {
     return critic_head->forward(pooled).unsqueeze(1);  // [B, 1, K]
   }
   return critic_body->forward(x);  // [B, U, K]
+}
+
+torch::Tensor floored_log_probs(const torch::Tensor& logits, const torch::Tensor& allowed, double eps) {
+  const auto logp = torch::log_softmax(logits, -1);
+  torch::Tensor u;  // [..., A] the floor's uniform distribution
+  if (allowed.defined()) {
+    const auto ok = allowed.expand_as(logits).logical_or(allowed.logical_not().all(-1, true));
+    const auto okf = ok.to(logp.dtype());
+    u = okf / okf.sum(-1, true);
+  } else {
+    u = torch::full_like(logp, 1.0 / static_cast<double>(logits.size(-1)));
+  }
+  return torch::logaddexp(logp + std::log1p(-eps), torch::log(u * eps));  // log(0) = -inf: logaddexp ignores it
 }
 
 torch::Tensor log_prob_of(const torch::Tensor& logits, const torch::Tensor& actions) {

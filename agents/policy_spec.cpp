@@ -8,7 +8,8 @@ namespace mecrl::agents {
 
 nlohmann::json spec_to_json(const PolicySpec& s) {
   return {{"features", s.features}, {"actions", s.actions}, {"users", s.users}, {"value_heads", s.value_heads},
-          {"hidden", s.hidden},     {"critic", s.critic},   {"norm_obs", s.norm_obs}};
+          {"hidden", s.hidden},     {"critic", s.critic},   {"norm_obs", s.norm_obs},
+          {"exploration_floor", s.exploration_floor}};
 }
 
 PolicySpec spec_from_json(const nlohmann::json& j, const std::string& origin) {
@@ -40,6 +41,13 @@ PolicySpec spec_from_json(const nlohmann::json& j, const std::string& origin) {
     throw UsageError(fmt::format("{}: policy_spec.norm_obs is missing or not true/false", origin));
   }
   s.norm_obs = j.at("norm_obs").get<bool>();
+  if (j.contains("exploration_floor")) {  // optional: checkpoints before it act with plain softmax
+    const nlohmann::json& e = j.at("exploration_floor");
+    if (!e.is_number() || !(e.get<double>() >= 0 && e.get<double>() < 1)) {
+      throw UsageError(fmt::format("{}: policy_spec.exploration_floor = {} is not a number in [0, 1)", origin, e.dump()));
+    }
+    s.exploration_floor = e.get<double>();
+  }
   return s;
 }
 

@@ -13,6 +13,11 @@ struct PolicySpec {
   int64_t features = 0, actions = 0, users = 1, value_heads = 1, hidden = 64;
   std::string critic = "user";  // user | cell
   bool norm_obs = false;
+  // The acting distribution: (1 - eps) softmax(logits) + eps uniform over
+  // the allowed actions (train.exploration_floor). A checkpoint stores the
+  // eps its weights act with next (the schedule's value after its
+  // iteration); absent in older checkpoints, meaning 0.
+  double exploration_floor = 0;
 };
 
 nlohmann::json spec_to_json(const PolicySpec& s);

@@ -34,7 +34,8 @@ DecisionBatch rows_of(const DecisionBatch& b, const torch::Tensor& idx) {
 }
 
 ValueBatch rows_of(const ValueBatch& b, const torch::Tensor& idx) {
-  return {b.obs.index_select(0, idx), b.values.index_select(0, idx), b.returns.index_select(0, idx)};
+  return {b.obs.index_select(0, idx), b.values.index_select(0, idx), b.returns.index_select(0, idx),
+          b.weight.defined() ? b.weight.index_select(0, idx) : torch::Tensor()};
 }
 
 struct ActorTerms {
@@ -43,7 +44,7 @@ struct ActorTerms {
 };
 
 ActorTerms actor_terms(ActorCritic& policy, const PpoConfig& p, const DecisionBatch& b) {
-  const auto logits = policy->logits(b.obs, b.mask);
+  const auto logits = policy->dist_logits(b.obs, b.mask);  // the acting distribution (exploration floor)
   const auto new_logp = log_prob_of(logits, b.actions);
   const auto adv = p.norm_adv ? normalize_advantages(b.adv, b.weight) : b.adv;
   return {clipped_policy_loss(new_logp, b.logp, adv, b.weight, p.clip_coef), weighted_mean(entropy_of(logits), b.weight)};
@@ -51,7 +52,8 @@ ActorTerms actor_terms(ActorCritic& policy, const PpoConfig& p, const DecisionBa
 
 torch::Tensor critic_term(ActorCritic& policy, const PpoConfig& p, const ValueBatch& b) {
   const auto v = policy->values(b.obs);
-  return value_loss(v, b.values, b.returns, torch::ones_like(v), p.clip_coef, p.clip_vloss);
+  const auto w = b.weight.defined() ? b.weight.unsqueeze(-1).expand_as(v) : torch::ones_like(v);
+  return value_loss(v, b.values, b.returns, w, p.clip_coef, p.clip_vloss);
 }
 
 }  // namespace

@@ -29,6 +29,7 @@ struct ValueBatch {
   torch::Tensor obs;      // [B, U, F] float32, raw
   torch::Tensor values;   // [B, Uv, K] float32: V at collection
   torch::Tensor returns;  // [B, Uv, K] float32: targets
+  torch::Tensor weight;   // [B, Uv] float32: 0 = a padding user (train.num_users), or undefined (all 1)
   int64_t rows() const { return obs.defined() ? obs.size(0) : 0; }
 };
 

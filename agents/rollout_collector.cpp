@@ -92,8 +92,8 @@ void RolloutCollector::collect(ActorCritic& policy, ReturnScaler& scaler, Rollou
     // ---- actor on the deciding users only (compacted to D rows)
     const Compacted dec = compact(ro.active[t].reshape({R}), D);
     const auto rows = dec.index.clamp_max(R - 1);  // padding reads a real row; its result is dropped
-    const auto logits = policy->logits(obs.reshape({R, F}).index_select(0, rows),
-                                       ro.action_mask[t].reshape({R, A}).index_select(0, rows));  // [D, A]
+    const auto logits = policy->dist_logits(obs.reshape({R, F}).index_select(0, rows),
+                                            ro.action_mask[t].reshape({R, A}).index_select(0, rows));  // [D, A]
     // Uniforms for every user, not only the deciders: the sample of a user
     // does not depend on the capacity (or on who else decides).
     const auto u = (world_ == 1 ? torch::rand({R, A}, obs.options())

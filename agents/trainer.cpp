@@ -10,6 +10,7 @@
 #include "agents/compaction.h"
 #include "agents/gae.h"
 #include "core/error.h"
+#include "envs/population_env.h"
 
 namespace fs = std::filesystem;
 
@@ -21,11 +22,17 @@ double now_s() {
 }
 
 // Per-head advantage scaling before the Lagrangian combination, so that the
-// multipliers weigh streams of comparable size.
-torch::Tensor scale_heads(const torch::Tensor& adv) {
+// multipliers weigh streams of comparable size. adv [T, E, Uv, K]; present
+// [E, Uv] (padding rows of train.num_users left out of the std) or undefined.
+torch::Tensor scale_heads(const torch::Tensor& adv, const torch::Tensor& present) {
   std::vector<int64_t> dims(adv.dim() - 1);
   for (int64_t d = 0; d + 1 < adv.dim(); ++d) dims[d] = d;
-  return adv / (adv.std(dims, true, true) + 1e-8);
+  if (!present.defined()) return adv / (adv.std(dims, true, true) + 1e-8);
+  const auto w = present.unsqueeze(0).unsqueeze(-1).expand_as(adv);  // [T, E, Uv, K]
+  const auto n = w.sum(dims);
+  const auto mean = (adv * w).sum(dims) / n;
+  const auto var = ((adv - mean).pow(2) * w).sum(dims) / (n - 1).clamp_min(1);
+  return adv / (var.sqrt() + 1e-8);
 }
 
 }  // namespace
@@ -43,7 +50,8 @@ Trainer::Trainer(VecEnv& env, const AgentConfig& cfg, std::string run_dir, std::
   torch::manual_seed(cfg_.seed);  // initial weights depend on the seed only
   lagrange_ = Lagrange(cfg_.lag, dims_.costs);
   K_ = lagrange_->active() ? 1 + dims_.costs : 1;
-  PolicySpec spec{dims_.features, dims_.actions, dims_.users, K_, p.hidden, p.critic, p.norm_obs};
+  PolicySpec spec{dims_.features, dims_.actions, dims_.users, K_, p.hidden, p.critic, p.norm_obs,
+                  static_cast<double>(cfg_.train.exploration_floor)};
   policy_ = ActorCritic(spec);
   Uv_ = policy_->value_users();
   policy_->to(device_);
@@ -53,6 +61,20 @@ Trainer::Trainer(VecEnv& env, const AgentConfig& cfg, std::string run_dir, std::
   opt_ = std::make_unique<torch::optim::Adam>(policy_->parameters(), torch::optim::AdamOptions(p.lr).eps(p.adam_eps));
   if (cfg_.wm.enabled) wm_ = std::make_unique<WorldModelLearner>(cfg_.wm, spec, K_, Uv_, device_);
   collector_ = std::make_unique<RolloutCollector>(env_, cfg_, Uv_, K_);
+  if (!cfg_.train.num_users.empty()) {  // the layout envs/population_env.h presents
+    const auto present = population_present(cfg_.train.num_users, dims_.num_envs);
+    if (static_cast<int64_t>(present.size()) != static_cast<int64_t>(dims_.num_envs) * dims_.users || Uv_ != dims_.users) {
+      throw std::logic_error("train.num_users: the env is not the population batch the trainer expects");
+    }
+    present_ = torch::tensor(std::vector<float>(present.begin(), present.end()))
+                   .reshape({dims_.num_envs, dims_.users})
+                   .to(device_);
+    std::vector<int64_t> rows;
+    for (size_t k = 0; k < present.size(); ++k) {
+      if (present[k]) rows.push_back(static_cast<int64_t>(k));
+    }
+    present_rows_ = torch::tensor(rows, torch::kInt64).to(device_);
+  }
   if (comm_->active()) {
     // A CUDA graph cannot contain the return normaliser's all-reduces (each
     // one waited on by the host: Gloo's copies, NCCL's blocking wait).
@@ -157,6 +179,9 @@ IterationStats Trainer::iterate() {
     const double frac = 1.0 - static_cast<double>(iteration_) / static_cast<double>(num_iterations_);
     for (auto& g : opt_->param_groups()) static_cast<torch::optim::AdamOptions&>(g.options()).lr(frac * p.lr);
   }
+  // The rollout and the update of one iteration act with the same floor, so
+  // the PPO ratio compares two policies of the same mixture.
+  policy_->spec.exploration_floor = exploration_floor_at(cfg_.train, iteration_, num_iterations_);
   const double env_s0 = collector_->env_seconds(), infer_s0 = collector_->inference_seconds();
 
   // ---- 1. rollout: T slots of actor (deciders only) + env step
@@ -183,18 +208,20 @@ IterationStats Trainer::iterate() {
 
   // ---- 4. PPO epochs over decision rows (real, and imagined weighted by the gate)
   auto heads = gae.advantages;
-  if (lagrange_->active()) heads = scale_heads(heads);
+  if (lagrange_->active()) heads = scale_heads(heads, present_);
   const auto advantages = lagrange_->combine(heads);  // [T, E, Uv]
   const int64_t T = ro_.steps(), E = dims_.num_envs, U = dims_.users, F = dims_.features;
   const ValueBatch critic{ro_.obs.reshape({T * E, U, F}), ro_.values.reshape({T * E, Uv_, K_}),
-                          returns.reshape({T * E, Uv_, K_})};
+                          returns.reshape({T * E, Uv_, K_}),
+                          present_.defined() ? present_.unsqueeze(0).expand({T, E, U}).reshape({T * E, U})
+                                             : torch::Tensor()};
   WeightedData imagined;
   if (im.valid) {
     const int64_t n = im.obs.size(0);
     const auto adv = (Uv_ == 1 ? im.advantages.expand({n, U}) : im.advantages).reshape({-1});
     imagined.actor = {im.obs.reshape({n * U, F}), im.action_mask.reshape({n * U, -1}), im.actions.reshape({-1}),
                       im.logp.reshape({-1}), adv, im.active.reshape({-1}).to(torch::kFloat32)};
-    imagined.critic = {im.obs, im.values, im.returns};
+    imagined.critic = {im.obs, im.values, im.returns, {}};
     imagined.weight = wm_->gate() * cfg_.wm.imagine_weight;
   }
   const UpdateStats us = ppo_update(policy_, *opt_, p, decision_rows(advantages), critic,
@@ -203,7 +230,11 @@ IterationStats Trainer::iterate() {
 
   // ---- 5. statistics that move between iterations only: the update must
   // see the inputs the behaviour policy saw, or the ratios start away from 1.
-  if (p.norm_obs) policy_->obs_rms->update(ro_.obs, comm_.get());
+  if (p.norm_obs) {  // over real users only (padding rows are zeros)
+    policy_->obs_rms->update(present_rows_.defined() ? ro_.obs.reshape({T, E * U, F}).index_select(1, present_rows_)
+                                                     : ro_.obs,
+                             comm_.get());
+  }
   torch::Tensor mean_cost;
   if (dims_.costs) {
     // J_c over the steady-state steps only (all of them without a warm-up).
@@ -223,6 +254,8 @@ IterationStats Trainer::iterate() {
   // ---- 6. the one host read, checks, log, checkpoint
   global_step_ += T * E * comm_->world_size();
   ++iteration_;
+  // What the checkpoint's policy acts with next (the final floor at the end).
+  policy_->spec.exploration_floor = exploration_floor_at(cfg_.train, iteration_, num_iterations_);
   IterationStats st = read_metrics(us, mean_cost, returns, wm_ ? &wst : nullptr, wm_ ? &im : nullptr);
   // Phase times: per slot (env vs inference) when the collector timed them,
   // the phases after it from the clock (0 on an unprofiled GPU run).

@@ -81,6 +81,8 @@ class Trainer {
   EnvDims dims_;
   torch::Device device_;
   int64_t Uv_ = 1, K_ = 1;
+  torch::Tensor present_;  // [E, U] float32: 1 = a real user, 0 = padding (train.num_users), or undefined
+  torch::Tensor present_rows_;  // [real users] int64: their indices e * U + u, or undefined
   ActorCritic policy_{nullptr};
   ReturnScaler scaler_{nullptr};
   Lagrange lagrange_{nullptr};

@@ -157,7 +157,7 @@ ImaginedBatch WorldModelLearner::imagine(const Rollout& ro, ActorCritic& policy,
   const bool normed = spec_.norm_obs;
   std::vector<torch::Tensor> obs_k, act_k, a_k, logp_k, v_k, r_k, c_k;
   for (int64_t k = 0; k < H; ++k) {
-    const auto logits = policy->logits(s, mask);
+    const auto logits = policy->dist_logits(s, mask);
     const auto a = sample_actions(logits) * active.to(torch::kInt64);
     obs_k.push_back(s); act_k.push_back(active); a_k.push_back(a);
     logp_k.push_back(log_prob_of(logits, a));

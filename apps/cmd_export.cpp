@@ -152,7 +152,8 @@ int run_export(const ExportArgs& args) {
   } catch (const std::runtime_error& e) {
     throw UsageError(e.what());
   }
-  const deploy::ActorWeights actor = actor_of(model, spec, model_path);
+  deploy::ActorWeights actor = actor_of(model, spec, model_path);
+  actor.exploration_floor = static_cast<float>(spec.exploration_floor);  // the distribution the policy acts with
 
   if (!fs::exists(config_path)) {
     throw UsageError(fmt::format("{}: the run's resolved config is missing (give it with --config)", config_path));
@@ -203,10 +204,13 @@ int run_export(const ExportArgs& args) {
   deploy::write_bundle(args.out, in);
   std::string shape = std::to_string(actor.features());
   for (const auto& l : actor.layers) shape += " -> " + std::to_string(l.out);
-  std::cout << fmt::format("exported the {} {} actor ({}{}) to {}/: policy.onnx (opset {}, checked), "
+  std::cout << fmt::format("exported the {} {} actor ({}{}{}) to {}/: policy.onnx (opset {}, checked), "
                            "policy.safetensors, policy.json, config.yaml, manifest.json\n",
                            factory.scenario, agents::learner_name(agent), shape,
-                           actor.normalizes() ? ", observation normalisation folded in" : "", args.out,
+                           actor.normalizes() ? ", observation normalisation folded in" : "",
+                           actor.exploration_floor > 0 ? fmt::format(", exploration floor {:g}", actor.exploration_floor)
+                                                       : "",
+                           args.out,
                            deploy::kOnnxOpset);
   return 0;
 }

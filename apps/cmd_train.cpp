@@ -153,6 +153,7 @@ int run_train(const TrainArgs& args) {
   }
   const auto comm = agents::join_ranks(dist, ac.train.dist_timeout_s, device);
 
+  if (!ac.train.num_users.empty()) s.env.check_population(device, origin_of(s, "train.num_users"));  // before any write
   const bool resume = !ac.train.resume.empty();
   const std::string text = config_text(s.resolved);
   const auto claimed = claim_run_dir(s, text, resume, comm.get(), dist.rank);
@@ -177,8 +178,11 @@ int run_train(const TrainArgs& args) {
                                                               dist.launcher, ac.train.num_envs)
                                                 : "");
   }
-  auto env = s.env.make(ac.train.num_envs, device, ac.train.threads,
-                        static_cast<uint32_t>(dist.rank) * static_cast<uint32_t>(ac.train.num_envs));
+  const auto first_env = static_cast<uint32_t>(dist.rank) * static_cast<uint32_t>(ac.train.num_envs);
+  auto env = ac.train.num_users.empty()
+                 ? s.env.make(ac.train.num_envs, device, ac.train.threads, first_env)
+                 : s.env.make_population(ac.train.num_users, ac.train.num_envs, device, ac.train.threads, first_env,
+                                         origin_of(s, "train.num_users"));
   try {
     agents::train(*env, ac, s.resolved, run_dir, resume, comm);
   } catch (const EnvStateError& e) {  // thrown only by the resume's env.load_state

@@ -5,6 +5,7 @@
 #include "apps/scenario_config.h"
 #include "core/error.h"
 #include "cuda/backend.h"
+#include "envs/population_env.h"
 
 namespace mecrl::app {
 
@@ -40,6 +41,38 @@ SpaceDoc EnvFactory::describe() const { return entry().describe(params); }
 
 std::unique_ptr<VecEnv> EnvFactory::make(int n, Device d, int threads, uint32_t first_env) const {
   return entry().make(params, n, d, threads, first_env);
+}
+
+void EnvFactory::check_population(Device d, const std::string& key_origin) const {
+  if (d != Device::Cpu) {
+    throw UsageError(key_origin + ": train.num_users trains on the CPU only for now (set train.device=cpu)");
+  }
+  std::visit(
+      [&](const auto& q) {
+        if constexpr (!requires { q.num_users; }) {
+          throw UsageError(key_origin + ": train.num_users: scenario '" + scenario + "' has no env.num_users");
+        }
+      },
+      params);
+}
+
+std::unique_ptr<VecEnv> EnvFactory::make_population(const std::vector<int>& users, int num_envs, Device d, int threads,
+                                                    uint32_t first_env, const std::string& key_origin) const {
+  check_population(d, key_origin);
+  const std::vector<int> sizes = population_group_sizes(static_cast<int>(users.size()), num_envs);
+  std::vector<std::unique_ptr<VecEnv>> groups;
+  uint32_t first = first_env;  // env k of the batch keys its streams with first_env + k, as one batch would
+  for (size_t g = 0; g < users.size(); ++g) {
+    ScenarioParams p = params;
+    std::visit(
+        [&](auto& q) {
+          if constexpr (requires { q.num_users; }) q.num_users = users[g];
+        },
+        p);
+    groups.push_back(entry().make(p, sizes[g], d, threads, first));
+    first += static_cast<uint32_t>(sizes[g]);
+  }
+  return std::make_unique<PopulationEnv>(std::move(groups));
 }
 
 }  // namespace mecrl::app

@@ -4,6 +4,7 @@
 
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "apps/scenario_registry.h"
 #include "core/config.h"
@@ -20,6 +21,13 @@ struct EnvFactory {
   // (data-parallel rank r makes envs r * num_envs ...: no two ranks alike).
   std::unique_ptr<VecEnv> make(int num_envs, Device device, int threads, uint32_t first_env = 0) const;
   SpaceDoc describe() const;  // observation and action spaces, for exported bundles
+  // num_envs envs over several populations (train.num_users, envs/population_env.h):
+  // group g with users[g] users per cell; CPU only. `key_origin` names the key in errors.
+  // Throws UsageError (naming key_origin) when make_population cannot: a
+  // scenario without env.num_users, or a device other than the CPU.
+  void check_population(Device device, const std::string& key_origin) const;
+  std::unique_ptr<VecEnv> make_population(const std::vector<int>& users, int num_envs, Device device, int threads,
+                                          uint32_t first_env, const std::string& key_origin) const;
 };
 
 // Reads env.scenario and that scenario's keys (through `r`, so they count as known).

@@ -29,6 +29,10 @@ struct ActorWeights {
   std::vector<float> obs_mean, obs_std;  // [F] each, or both empty
   float obs_clip = 10.f;
   std::vector<DenseLayer> layers;        // tanh after every layer but the last
+  // The acting distribution: probs = (1 - eps) softmax(logits) + eps u, u
+  // uniform over the allowed actions (all when none is): the trainer's
+  // exploration floor at export (agents/policy.h, floored_log_probs). 0: softmax.
+  float exploration_floor = 0.f;
 
   int64_t features() const { return layers.empty() ? 0 : layers.front().in; }
   int64_t actions() const { return layers.empty() ? 0 : layers.back().out; }

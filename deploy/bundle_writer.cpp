@@ -51,6 +51,12 @@ void describe_network(json& doc, const ActorWeights& a) {
       {"activation", "tanh between layers, none after the last (logits)"},
       {"obs_norm", a.normalizes()},
       {"obs_clip", a.obs_clip},
+      {"exploration_floor", a.exploration_floor},
+      {"probs", a.exploration_floor > 0
+                    ? "(1 - exploration_floor) softmax(logits) + exploration_floor / (allowed actions) on each "
+                      "allowed action (on every action when a row allows none): the distribution the policy was "
+                      "trained to act with"
+                    : "softmax(logits)"},
       {"forward", a.normalizes() ? "x = clamp((obs - obs_norm.mean) / obs_norm.std, -obs_clip, obs_clip); then "
                                    "h = tanh(W h + b) per layer, logits = W h + b for the last"
                                  : "h = obs; h = tanh(W h + b) per layer, logits = W h + b for the last"},

@@ -78,6 +78,28 @@ void check_shapes(const ActorWeights& a) {
   }
 }
 
+// probs = (1 - eps) softmax + eps u, u uniform over the allowed actions of
+// each row (every action where a row allows none): the trainer's mixture.
+// allowed [mask_batch, A] bool broadcasts over the batch like the mask does.
+void add_exploration_floor(onnx::GraphProto* g, float eps, const std::string& softmax, const std::string& allowed,
+                           const std::string& out) {
+  add_f32(g, "floor.keep", {}, {1.f - eps});
+  add_f32(g, "floor.eps", {}, {eps});
+  add_f32(g, "floor.zero", {}, {0.f});
+  const int64_t last_axis = -1;
+  add_initializer(g, "floor.axes", onnx::TensorProto::INT64, {1}, &last_axis, sizeof last_axis);
+  add_int_attribute(add_node(g, "Cast", {allowed}, "floor.allowed_f"), "to", onnx::TensorProto::FLOAT);
+  add_int_attribute(add_node(g, "ReduceSum", {"floor.allowed_f", "floor.axes"}, "floor.count"), "keepdims", 1);
+  add_node(g, "Equal", {"floor.count", "floor.zero"}, "floor.none");
+  add_node(g, "Or", {allowed, "floor.none"}, "floor.support");
+  add_int_attribute(add_node(g, "Cast", {"floor.support"}, "floor.support_f"), "to", onnx::TensorProto::FLOAT);
+  add_int_attribute(add_node(g, "ReduceSum", {"floor.support_f", "floor.axes"}, "floor.support_n"), "keepdims", 1);
+  add_node(g, "Div", {"floor.support_f", "floor.support_n"}, "floor.uniform");
+  add_node(g, "Mul", {"floor.uniform", "floor.eps"}, "floor.mass");
+  add_node(g, "Mul", {softmax, "floor.keep"}, "floor.kept");
+  add_node(g, "Add", {"floor.kept", "floor.mass"}, out);
+}
+
 }  // namespace
 
 std::string actor_onnx(const ActorWeights& actor, const std::string& doc_string,
@@ -132,7 +154,9 @@ std::string actor_onnx(const ActorWeights& actor, const std::string& doc_string,
   add_f32(g, "masked_logit", {}, {kMaskedLogit});
   add_int_attribute(add_node(g, "Cast", {"action_mask"}, "allowed"), "to", onnx::TensorProto::BOOL);
   add_node(g, "Where", {"allowed", x, "masked_logit"}, "logits");
-  add_int_attribute(add_node(g, "Softmax", {"logits"}, "probs"), "axis", -1);
+  const float eps = actor.exploration_floor;
+  add_int_attribute(add_node(g, "Softmax", {"logits"}, eps > 0 ? "softmax" : "probs"), "axis", -1);
+  if (eps > 0) add_exploration_floor(g, eps, "softmax", "allowed", "probs");
   onnx::NodeProto* argmax = add_node(g, "ArgMax", {"logits"}, "action");
   add_int_attribute(argmax, "axis", 1);
   add_int_attribute(argmax, "keepdims", 0);

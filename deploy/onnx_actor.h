@@ -13,6 +13,8 @@
 //            Gemm(transB=1) -> Tanh -> ... -> Gemm      raw logits
 //            Cast(bool) -> Where(mask, logits, -1e8)    logits
 //            Softmax(axis=-1) -> probs;  ArgMax(axis=1, keepdims=0) -> action
+//            with an exploration floor eps > 0: probs = (1 - eps) Softmax + eps u,
+//            u = allowed / (allowed actions per row) (all actions where none is)
 //   outputs  probs [batch, A] float32, action [batch] int64 (the greedy
 //            action: first maximum), logits [batch, A] float32 (masked)
 #pragma once

@@ -109,6 +109,13 @@ BundlePolicy BundlePolicy::load(const std::string& dir) {
   const auto clip = field<float>(doc, "network.obs_clip", json_path);
   if (!(clip > 0.f)) throw UsageError(fmt::format("{}: network.obs_clip = {} must be > 0", json_path, clip));
   p.actor_ = actor_from_tensors(weights.tensors, static_cast<size_t>(layers), norm, clip, weights_path);
+  if (doc.contains("network") && doc["network"].contains("exploration_floor")) {  // absent before it existed: 0
+    const auto eps = field<float>(doc, "network.exploration_floor", json_path);
+    if (!(eps >= 0.f && eps < 1.f)) {
+      throw UsageError(fmt::format("{}: network.exploration_floor = {} is outside [0, 1)", json_path, eps));
+    }
+    p.actor_.exploration_floor = eps;
+  }
 
   const auto features = field<int64_t>(doc, "observation.features", json_path);
   const auto actions = field<int64_t>(doc, "action.count", json_path);
@@ -180,6 +187,13 @@ void BundlePolicy::act(const float* obs, const uint8_t* action_mask, int64_t bat
       float* p = probs + r * a;
       for (int64_t k = 0; k < a; ++k) sum += p[k] = std::exp(z[k] - z[best]);
       for (int64_t k = 0; k < a; ++k) p[k] /= sum;
+      if (const float eps = w.exploration_floor; eps > 0.f) {  // (1 - eps) softmax + eps u over the allowed actions
+        int64_t allowed = a;
+        if (m) allowed = std::count_if(m, m + a, [](uint8_t v) { return v != 0; });
+        const bool all = allowed == 0;  // a row allowing none: softmax is uniform, so is u
+        const float share = eps / static_cast<float>(all ? a : allowed);
+        for (int64_t k = 0; k < a; ++k) p[k] = (1.f - eps) * p[k] + (all || !m || m[k] ? share : 0.f);
+      }
     }
   }
 }

@@ -4,12 +4,20 @@
 baseline with the eval protocol, and print Markdown tables.
 
     scripts/study_offload.py --users 100 200 --seeds 1 2 3 --steps 300000 --out study/
+    scripts/study_offload.py --users --general 50 100 150 200 --seeds 1 2 3 --out study/   # general policy only
+
+--general N...: also train one PPO-Lagrangian policy per seed on all these
+populations at once (train.num_users, envs/population_env.h) and evaluate
+each checkpoint at every one of them against `offload` (the one baseline
+that meets the constraints); --set key=value passes overrides to every
+training run (e.g. train.exploration_floor=0.05).
 
 Everything goes through ./mecrl (train, eval --json --samples) and lands in
 the layout `./mecrl report <out> --out <report>` reads (scripts/report/inputs.py):
     <out>/runs/N<n>_<agent>_s<seed>__<seed>__<time>/   training runs
     <out>/eval/<label>__N<n>[__s<seed>].json            `mecrl eval --json` (policy = the label)
     <out>/eval/<label>__N<n>[__s<seed>].samples.csv     every completed query's latency and TTFT
+    <out>/runs/general_ppo_lag_s<seed>__<seed>__<time>/  the population-general runs
     <out>/study.md                                      the tables below
 Standard library only.
 
@@ -99,7 +107,10 @@ def fmt(v, key):
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--users", type=int, nargs="+", default=[100, 200])
+    ap.add_argument("--users", type=int, nargs="*", default=[100, 200])
+    ap.add_argument("--general", type=int, nargs="*", default=[],
+                    help="populations of the general policy (train.num_users), each also an eval N")
+    ap.add_argument("--set", nargs="*", default=[], help="key=value overrides for every training run")
     ap.add_argument("--seeds", type=int, nargs="+", default=[1, 2, 3])
     ap.add_argument("--steps", type=int, default=300000)
     ap.add_argument("--episodes", type=int, default=32, help="eval episodes (2400 slots each)")
@@ -112,7 +123,7 @@ def main():
     os.makedirs(os.path.join(out, "eval"), exist_ok=True)
     lines = ["# offload study", "", f"steps per run: {args.steps}; eval: {args.episodes} episodes x 2400 slots "
              "(first 480 excluded); trained policies evaluated deterministically (argmax) and sampled.", ""]
-    for n in args.users:
+    for n in args.users or []:
         rows = {}
         for b in BASELINES:
             rows[b] = evaluate(b, b, f"{b}__N{n}", n, args.episodes, [], out)
@@ -124,7 +135,7 @@ def main():
                 if not args.skip_train:
                     run([MECRL, "train", "--config", AGENTS[agent], f"env.num_users={n}", f"seed={seed}",
                          f"train.total_steps={args.steps}", f"train.runs_dir={runs}", f"train.name={name}",
-                         f"threads={args.threads}"], log=os.path.join(out, f"{name}.log"))
+                         f"threads={args.threads}"] + args.set, log=os.path.join(out, f"{name}.log"))
                 run_dir = sorted(d for d in os.listdir(runs) if d.startswith(name + "__"))[-1]
                 run_dir = os.path.join(runs, run_dir)
                 conv[(agent, seed)] = convergence(run_dir)
@@ -141,7 +152,40 @@ def main():
             lines.append(f"| {agent} | {seed} | {s} | {f:.2f} |")
         lines.append("")
         write_atomic(os.path.join(out, "study.md"), "\n".join(lines))
+    if args.general:
+        lines += general_policy(args, out)
+        write_atomic(os.path.join(out, "study.md"), "\n".join(lines))
     print("\n".join(lines))
+
+
+def general_policy(args, out):
+    """One checkpoint per seed trained on every N of --general, evaluated at each."""
+    runs = os.path.join(out, "runs")
+    users = "[" + ", ".join(str(n) for n in args.general) + "]"
+    ckpts = {}
+    for seed in args.seeds:
+        name = f"general_ppo_lag_s{seed}"
+        if not args.skip_train:
+            run([MECRL, "train", "--config", AGENTS["ppo_lag"], f"train.num_users={users}",
+                 f"env.num_users={max(args.general)}", f"seed={seed}", f"train.total_steps={args.steps}",
+                 f"train.runs_dir={runs}", f"train.name={name}", f"threads={args.threads}", "train.device=cpu"]
+                + args.set, log=os.path.join(out, f"{name}.log"))
+        run_dir = sorted(d for d in os.listdir(runs) if d.startswith(name + "__"))[-1]
+        ckpts[seed] = os.path.join(runs, run_dir, "checkpoints", "last")
+    keys = ["latency_mean_s", "accuracy", "hallucination", "satisfied_energy", "satisfied_accuracy",
+            "satisfied_hallucination", "satisfied_all"]
+    lines = [f"## one policy for every population: trained on N in {users}", "",
+             "| N | policy | " + " | ".join(keys) + " | beats offload |", "|---" * (len(keys) + 3) + "|"]
+    for n in args.general:
+        ref = evaluate("offload", "offload", f"offload__N{n}", n, args.episodes, [], out)
+        lines.append(f"| {n} | offload | " + " | ".join(fmt(ref.get(k), k) for k in keys) + " | - |")
+        for seed, ckpt in ckpts.items():
+            m = evaluate(ckpt, "general ppo_lag argmax", f"general_ppo_lag_argmax__N{n}__s{seed}", n,
+                         args.episodes, [], out)
+            wins = m.get("satisfied_all", 0) > 0 and m["latency_mean_s"] < ref["latency_mean_s"]
+            lines.append(f"| {n} | general s{seed} | " + " | ".join(fmt(m.get(k), k) for k in keys) +
+                         f" | {'yes' if wins else '**no**'} |")
+    return lines + [""]
 
 
 if __name__ == "__main__":

@@ -53,5 +53,31 @@ TEST(CliTrain, CheckpointEveryIterationTimeLimitResumeAndEval) {
   fs::remove_all(runs);
 }
 
+// train.exploration_floor is a probability in [0, 1): 1 (or what single
+// precision rounds up to 1) and negatives stop with the key, value and range.
+TEST(CliTrain, ExplorationFloorOutsideItsRange) {
+  const std::string doc_final =
+      "exploration floor in [0, 1) at the end of training, reached linearly over the iterations (default: "
+      "train.exploration_floor, a constant floor)";
+  const struct {
+    std::string arg, expected;
+  } cases[] = {
+      {"train.exploration_floor=1", "command line 'train.exploration_floor=1': train.exploration_floor = '1' is "
+                                    "outside [0, 1) (exploration floor eps in [0, 1): "},
+      {"train.exploration_floor=-0.1", "command line 'train.exploration_floor=-0.1': train.exploration_floor = "
+                                       "'-0.1' is outside [0, 1] (exploration floor eps in [0, 1): "},
+      {"train.exploration_floor_final=0.999999999", "command line 'train.exploration_floor_final=0.999999999': "
+                                                    "train.exploration_floor_final = '0.999999999' is outside [0, 1) (" +
+                                                        doc_final + ")\n"},
+  };
+  for (const auto& c : cases) {
+    const auto r = testing::run_command({MECRL_BINARY, "train", "--config", MECRL_SOURCE_DIR "/configs/cartpole_ppo.yaml",
+                                         "train.runs_dir=/nonexistent/never", c.arg});
+    EXPECT_EQ(r.status, 2) << c.arg;
+    EXPECT_EQ(r.out, "");
+    EXPECT_EQ(r.err.rfind("mecrl: error: " + c.expected, 0), 0u) << r.err;
+  }
+}
+
 }  // namespace
 }  // namespace mecrl

@@ -3,6 +3,7 @@
 
 #include <cmath>
 
+#include "agents/agent_config.h"
 #include "agents/policy.h"
 #include "agents/ppo_loss.h"
 
@@ -62,6 +63,90 @@ TEST(PpoLoss, MaskedCategorical) {
   const auto a = sample_actions(many);
   EXPECT_EQ((a == 1).sum().item<int64_t>() + (a == 3).sum().item<int64_t>(), 0);
   EXPECT_NEAR((a == 0).to(torch::kFloat32).mean().item<float>(), 0.5f, 0.02f);
+}
+
+// The exploration floor pi = (1 - eps) softmax(z) + eps u, worked out in
+// double from its definition: z = (1, 2, 3, 0.5) with action 3 forbidden,
+// eps = 0.3, so u = 1/3 on actions 0..2 and 0 on action 3.
+TEST(ExplorationFloor, MixtureByHand) {
+  const double eps = 0.3;
+  const double z[3] = {1.0, 2.0, 3.0};
+  const double s = std::exp(z[0]) + std::exp(z[1]) + std::exp(z[2]);
+  double p[3], h = 0;
+  for (int k = 0; k < 3; ++k) {
+    p[k] = (1 - eps) * std::exp(z[k]) / s + eps / 3;
+    h -= p[k] * std::log(p[k]);
+  }
+  const auto allowed = torch::tensor({{1, 1, 1, 0}}).to(torch::kBool);
+  const auto logits = torch::tensor({{1.f, 2.f, 3.f, 0.5f}}).masked_fill(allowed.logical_not(), -1e8);
+  const auto d = floored_log_probs(logits, allowed, eps);
+  for (int64_t a = 0; a < 3; ++a) {
+    EXPECT_NEAR(log_prob_of(d, torch::tensor({a})).item<float>(), std::log(p[a]), 1e-6) << "action " << a;
+  }
+  EXPECT_LT(d[0][3].item<float>(), -1e7);  // forbidden stays forbidden
+  EXPECT_NEAR(entropy_of(d).item<float>(), h, 1e-6);
+  EXPECT_NEAR(torch::softmax(d, -1).sum().item<float>(), 1.f, 1e-6);
+  // No mask: u = 1/4 everywhere.
+  const auto free = floored_log_probs(torch::tensor({{1.f, 2.f, 3.f, 0.5f}}), {}, eps);
+  const double s4 = s + std::exp(0.5);
+  EXPECT_NEAR(log_prob_of(free, torch::tensor({int64_t{3}})).item<float>(),
+              std::log((1 - eps) * std::exp(0.5) / s4 + eps / 4), 1e-6);
+  // A row allowing nothing: softmax is uniform, and so is the mixture.
+  const auto none = torch::zeros({1, 4}, torch::kBool);
+  const auto all_masked = floored_log_probs(torch::full({1, 4}, -1e8f), none, eps);
+  EXPECT_TRUE(torch::allclose(torch::softmax(all_masked, -1), torch::full({1, 4}, 0.25f)));
+}
+
+// Every allowed action keeps at least eps / A however peaked the logits,
+// sampling follows the mixture, and the gradient stays finite.
+TEST(ExplorationFloor, FloorHoldsAndSamplingFollowsIt) {
+  const double eps = 0.3;
+  torch::manual_seed(5);
+  const auto logits = (torch::randn({256, 5}) * 40).requires_grad_();
+  const auto allowed = torch::rand({256, 5}) < 0.7;
+  const auto masked = logits.masked_fill(allowed.logical_not(), -1e8);
+  const auto d = floored_log_probs(masked, allowed, eps);
+  const auto probs = torch::softmax(d, -1);
+  // A row that allows nothing falls back to all actions, as softmax does.
+  const auto support = allowed.logical_or(allowed.logical_not().all(-1, true));
+  const auto floor_ok = (probs >= eps / 5 - 1e-7).logical_or(support.logical_not());
+  EXPECT_TRUE(floor_ok.all().item<bool>());
+  EXPECT_TRUE(((probs < 1e-30).logical_or(support)).all().item<bool>()) << "a forbidden action got mass";
+  (entropy_of(d).sum() + log_prob_of(d, torch::zeros({256}, torch::kInt64)).sum()).backward();
+  EXPECT_TRUE(torch::isfinite(logits.grad()).all().item<bool>());
+  // z = (-50, 0, 50): softmax puts ~1 on action 2; the mixture 0.1, 0.1, 0.8.
+  const auto peaked = floored_log_probs(torch::tensor({{-50.f, 0.f, 50.f}}), {}, eps).expand({40000, 3});
+  torch::manual_seed(7);
+  const auto a = sample_actions(peaked);
+  EXPECT_NEAR((a == 0).to(torch::kFloat32).mean().item<float>(), 0.1f, 0.01f);
+  EXPECT_NEAR((a == 1).to(torch::kFloat32).mean().item<float>(), 0.1f, 0.01f);
+}
+
+// eps = 0 is today's policy bit for bit: dist_logits returns the logits.
+TEST(ExplorationFloor, ZeroIsPlainSoftmax) {
+  torch::manual_seed(11);
+  PolicySpec spec{6, 4, 3, 1, 16, "user", false};
+  ActorCritic policy(spec);
+  const auto obs = torch::randn({32, 6});
+  const auto mask = torch::rand({32, 4}) < 0.8;
+  EXPECT_TRUE(torch::equal(policy->dist_logits(obs, mask), policy->logits(obs, mask)));
+  policy->spec.exploration_floor = 0.2;
+  const auto d = policy->dist_logits(obs, mask);
+  EXPECT_TRUE(torch::allclose(d, floored_log_probs(policy->logits(obs, mask), mask, 0.2)));
+  EXPECT_FALSE(torch::allclose(torch::softmax(d, -1), torch::softmax(policy->logits(obs, mask), -1)));
+}
+
+// The schedule: linear from the first to the final floor over the iterations.
+TEST(ExplorationFloor, LinearSchedule) {
+  TrainConfig t;
+  t.exploration_floor = 0.2f;
+  t.exploration_floor_final = 0.f;
+  EXPECT_DOUBLE_EQ(exploration_floor_at(t, 0, 10), 0.2f);
+  EXPECT_NEAR(exploration_floor_at(t, 5, 10), 0.1, 1e-8);
+  EXPECT_DOUBLE_EQ(exploration_floor_at(t, 10, 10), 0.0);
+  EXPECT_DOUBLE_EQ(exploration_floor_at(t, 12, 10), 0.0);
+  t.exploration_floor_final = t.exploration_floor;
+  EXPECT_DOUBLE_EQ(exploration_floor_at(t, 7, 10), 0.2f);
 }
 
 }  // namespace

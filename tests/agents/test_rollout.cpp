@@ -87,6 +87,34 @@ TEST(Rollout, ActorRowsAreTheDecidingUsers) {
   EXPECT_EQ(s.collector.tally().dropped.item<int64_t>(), 0);
 }
 
+// With an exploration floor the behaviour log-probability is the mixture's,
+// (1 - eps) softmax + eps u recomputed here from the raw logits.
+TEST(Rollout, StoredLogProbIsTheExplorationFloorMixture) {
+  torch::manual_seed(2);
+  const int U = 20, E = 3;
+  const int64_t T = 30;
+  Rig s(U, E, T, E * U);
+  const double eps = 0.25;
+  s.policy->spec.exploration_floor = eps;
+  s.collector.collect(s.policy, s.scaler, s.ro);
+  int64_t checked = 0;
+  for (int64_t t = 0; t < T; ++t) {
+    const auto truth = s.ro.active[t].reshape({-1}).nonzero().squeeze(1);
+    const int64_t n = truth.size(0);
+    if (n == 0) continue;
+    torch::NoGradGuard no_grad;
+    const auto obs = s.ro.obs[t].reshape({E * U, -1}).index_select(0, truth);
+    const auto mask = s.ro.action_mask[t].reshape({E * U, -1}).index_select(0, truth);
+    const auto p = (1 - eps) * torch::softmax(s.policy->logits(obs, mask), -1) +
+                   eps * mask.to(torch::kFloat32) / mask.to(torch::kFloat32).sum(-1, true);
+    const auto a = s.ro.dec_actions[t].narrow(0, 0, n);
+    const auto logp = p.gather(-1, a.unsqueeze(-1)).squeeze(-1).log();
+    EXPECT_TRUE(torch::allclose(logp, s.ro.dec_logp[t].narrow(0, 0, n), 1e-5, 1e-6)) << "slot " << t;
+    checked += n;
+  }
+  EXPECT_GT(checked, 0);
+}
+
 // Uniforms are drawn for every user, so a user's sample does not depend on
 // how many rows the actor runs on.
 TEST(Rollout, SamplesDoNotDependOnTheCapacity) {

@@ -9,6 +9,7 @@
 #   offload_wm_ppo    world-model    offload      on
 #   uncertainty_ppo   PPO            uncertainty  on   (action masking)
 #   cartpole_ppo      PPO            cartpole     on
+#   uncertainty_floor PPO            uncertainty  on   (exploration floor 0.3 -> 0.15: the export acts with 0.15)
 set -euo pipefail
 mecrl="$1"; reference="$2"; src="$3"; out="$4"
 rm -rf "$out"
@@ -37,4 +38,7 @@ make_bundle uncertainty_ppo uncertainty_ppo.yaml env.num_users=10 ppo.norm_obs=t
     train.num_envs=4 train.rollout_steps=4 train.total_steps=48
 make_bundle cartpole_ppo cartpole_ppo.yaml ppo.norm_obs=true train.num_envs=2 train.rollout_steps=64 \
     train.total_steps=384
+make_bundle uncertainty_floor uncertainty_ppo.yaml env.num_users=10 ppo.norm_obs=true \
+    train.num_envs=4 train.rollout_steps=4 train.total_steps=48 train.exploration_floor=0.3 \
+    train.exploration_floor_final=0.15
 mv "$out/index.tsv.tmp" "$out/index.tsv"

@@ -42,6 +42,28 @@ def near_tie(logits):
     return ((top2[:, 1] - top2[:, 0]) <= 1e-5) & (top2[:, 1] > -1e7)
 
 
+def floor_of(b):
+    with open(os.path.join(b["bundle"], "policy.json")) as f:
+        return json.load(f)["network"]["exploration_floor"]
+
+
+def check_floor(b, probs, logits, mask):
+    """probs = (1 - eps) softmax(logits) + eps u (u uniform over the allowed
+    actions), recomputed here in float64 from ONNX's own logits output."""
+    eps = floor_of(b)
+    z = logits.astype(np.float64)
+    soft = np.exp(z - z.max(1, keepdims=True))
+    soft /= soft.sum(1, keepdims=True)
+    allowed = mask != 0
+    support = allowed | ~allowed.any(1, keepdims=True)
+    want = (1 - eps) * soft + eps * support / support.sum(1, keepdims=True)
+    dp = np.abs(probs - want).max()
+    assert dp <= 1e-6, f"{b['name']}: probs are not the floored softmax of the logits ({dp:.2e})"
+    n_allowed = support.sum(1, keepdims=True)
+    assert (probs[support] >= (eps / np.broadcast_to(n_allowed, probs.shape))[support] - 1e-7).all(), "floor broken"
+    return eps
+
+
 def check_onnx(b, ref):
     path = os.path.join(b["bundle"], "policy.onnx")
     model = onnx.load(path)
@@ -67,6 +89,12 @@ def check_onnx(b, ref):
         assert dp <= 1e-5, f"{b['name']}/{name}: ONNX Runtime probs differ from LibTorch by {dp:.2e}"
         assert dz <= 1e-5 * max(1.0, np.abs(want_logits[allowed]).max()), f"{b['name']}/{name}: logits by {dz:.2e}"
         assert np.array_equal(logits[~allowed], want_logits[~allowed]), "masked logits are not -1e8"
+        eps = check_floor(b, probs, logits, mask)
+        if b["name"] == "uncertainty_floor":  # trained 0.3 -> 0.15: the export acts with the final floor
+            assert abs(eps - 0.15) < 1e-7, eps
+            assert (probs[allowed] >= 0.15 / mask.shape[1] - 1e-7).all()
+        else:
+            assert eps == 0, eps
         ok = (action == ref[f"{name}.actions"]) | near_tie(want_logits)
         assert ok.all(), f"{b['name']}/{name}: {int((~ok).sum())} greedy actions differ"
         print(f"{b['name']}/{name}: onnxruntime max |dp| {dp:.2e}, max |dlogit| {dz:.2e}")
@@ -148,7 +176,7 @@ def check_description(b):
     assert doc["config"]["crc32c"] == f"{crc:08x}", (doc["config"]["crc32c"], f"{crc:08x}")
     assert doc["training"]["global_step"] > 0 and doc["training"]["metrics"], doc["training"]
     learners = {"offload_ppo_lag": "ppo_lag", "offload_wm_ppo": "wm_ppo_lag", "uncertainty_ppo": "ppo",
-                "cartpole_ppo": "ppo"}
+                "cartpole_ppo": "ppo", "uncertainty_floor": "ppo"}
     assert doc["learner"] == learners[b["name"]], doc["learner"]
 
 
@@ -164,7 +192,8 @@ def crc32c(data):
 
 def main():
     found = bundles()
-    assert [b["name"] for b in found] == ["offload_ppo_lag", "offload_wm_ppo", "uncertainty_ppo", "cartpole_ppo"]
+    assert [b["name"] for b in found] == ["offload_ppo_lag", "offload_wm_ppo", "uncertainty_ppo", "cartpole_ppo",
+                                         "uncertainty_floor"]
     runtime = Runtime()
     for b in found:
         ref = load_file(b["reference"])

@@ -10,7 +10,8 @@
 //   <set>.mask     [N, A] uint8    random: each action allowed with p 0.8;
 //                                  recorded: the env's action mask
 //   <set>.logits   [N, A] float32  masked logits (forbidden: -1e8)
-//   <set>.probs    [N, A] float32  softmax of the logits
+//   <set>.probs    [N, A] float32  the acting distribution: softmax of the logits,
+//                                  mixed with the exploration floor when it is on
 //   <set>.actions  [N] int64       argmax of the logits
 #include <cstdio>
 #include <exception>
@@ -58,10 +59,11 @@ void add_set(std::map<std::string, TensorBlob>& out, const std::string& set, age
              const torch::Tensor& obs, const torch::Tensor& mask) {
   torch::NoGradGuard no_grad;
   const auto logits = policy->logits(obs, mask.to(torch::kBool)).contiguous();
+  const auto dist = policy->dist_logits(obs, mask.to(torch::kBool));  // with the exploration floor
   out[set + ".obs"] = agents::to_blob(obs);
   out[set + ".mask"] = agents::to_blob(mask);
   out[set + ".logits"] = agents::to_blob(logits);
-  out[set + ".probs"] = agents::to_blob(torch::softmax(logits, -1));
+  out[set + ".probs"] = agents::to_blob(torch::softmax(dist, -1).contiguous());
   out[set + ".actions"] = agents::to_blob(logits.argmax(-1));
 }
 

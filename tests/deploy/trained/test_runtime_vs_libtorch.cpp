@@ -18,7 +18,8 @@ namespace {
 TEST(TrainedBundles, IndexListsEveryLearnerAndScenario) {
   std::vector<std::string> names;
   for (const auto& b : testing::trained_bundles()) names.push_back(b.name);
-  EXPECT_EQ(names, (std::vector<std::string>{"offload_ppo_lag", "offload_wm_ppo", "uncertainty_ppo", "cartpole_ppo"}));
+  EXPECT_EQ(names, (std::vector<std::string>{"offload_ppo_lag", "offload_wm_ppo", "uncertainty_ppo", "cartpole_ppo",
+                                               "uncertainty_floor"}));
 }
 
 TEST(TrainedBundles, RuntimeEqualsLibTorchWithin1e6) {
