@@ -28,9 +28,14 @@ ActFn baseline_policy(const std::string& name) {
   return [name](VecEnv& env, int32_t* actions) { env.act_baseline(name, actions); };
 }
 
-void check_baseline_name(const std::string& name, const std::string& origin) {
+bool is_baseline_name(const std::string& name) {
   const auto names = UncertaintyScenario::baseline_names();
-  if (std::find(names.begin(), names.end(), name) != names.end()) return;
+  return std::find(names.begin(), names.end(), name) != names.end();
+}
+
+void check_baseline_name(const std::string& name, const std::string& origin) {
+  if (is_baseline_name(name)) return;
+  const auto names = UncertaintyScenario::baseline_names();
   std::string list;
   for (const auto& n : names) list += (list.empty() ? "" : ", ") + n;
   throw UsageError(fmt::format("{}: policy '{}' is not a baseline of the uncertainty scenario ({})", origin, name,
@@ -50,8 +55,7 @@ Report evaluate_uncertainty(const UncertaintyParams& p, const EvalSettings& st, 
   // With the join view a snapshot takes two steps: a proposal pass, then the
   // decision that counts. A baseline decides from the snapshot alone, so only
   // its decision is timed; a learned policy needs both forward passes.
-  const auto baselines = UncertaintyScenario::baseline_names();
-  const bool baseline = std::find(baselines.begin(), baselines.end(), policy_name) != baselines.end();
+  const bool baseline = is_baseline_name(policy_name);
   const int passes = p.join_view ? 2 : 1;
   double solver_s = 0;
   for (int pass = 0; pass < passes; ++pass) {

@@ -41,7 +41,9 @@ Report evaluate_uncertainty(const UncertaintyParams& params, const EvalSettings&
 // The policy that calls the scenario's heuristic `name` (spec §4).
 ActFn baseline_policy(const std::string& name);
 
-// Throws UsageError unless `name` is one of the scenario's baselines.
+// Whether `name` is one of the scenario's baselines (spec §4).
+bool is_baseline_name(const std::string& name);
+// Throws UsageError unless it is.
 void check_baseline_name(const std::string& name, const std::string& origin);
 
 }  // namespace mecrl::uncertainty

@@ -36,6 +36,15 @@ MECRL_HD int strongest_server(const UncertaintyParams& p, const UncertaintyState
   return best;
 }
 
+// The delay features: user i's uplink + compute delay at server j seeing
+// `t`, compute estimated as the baselines do (decision_llm_ratio t_SLM,i),
+// in 50 ms, clipped to 10 (500 ms).
+MECRL_HD float delay_feature(const UncertaintyParams& p, const UncertaintyState& s, int e, int i, int j,
+                             const LinkTerms& t) {
+  const OffloadDelay d = offload_delay(p, s, e, i, j, t, p.decision_llm_ratio * s.slm_s[s.l.user(e, i)]);
+  return min_of((d.uplink_s + d.compute_s) * 20.f, 10.f);
+}
+
 // User i's row o[num_features(M, join_view)], its mask row and active flag;
 // the crowd view per server comes from the team scratch. proposals: env e's
 // [N] actions of the join view's proposal pass just taken (0 = local, j + 1 =
@@ -64,15 +73,8 @@ MECRL_HD void observe_user(const UncertaintyParams& p, const UncertaintyState& s
     os[kSCompute] = s.server_flops[s.l.server(e, j)] / p.server_flops;
     os[kSNearShare] = static_cast<float>(x.near[j] * m) * inv_n;
     os[kSMustShare] = static_cast<float>(x.near_must[j] * m) * inv_n;
-    // In the crowd load a user already counts at its own strongest server;
-    // elsewhere it would be one more sharer and its own signal no interference.
-    LinkTerms t = x.crowd_terms[j];
-    if (j != own) {
-      const float own_w = p.tx_power_w * s.gain[s.l.pair(e, i, j)];
-      t = link_terms(p, s, e, j, x.near[j] + 1, max_of(x.crowd_w[j] - own_w, 0.f));
-    }
-    const OffloadDelay d = offload_delay(p, s, e, i, j, t, p.decision_llm_ratio * s.slm_s[u]);
-    os[kSCrowdDelay] = min_of((d.uplink_s + d.compute_s) * 20.f, 10.f);
+    // In the crowd load a user already counts at its own strongest server.
+    os[kSCrowdDelay] = delay_feature(p, s, e, i, j, moved_terms(p, s, e, i, j, own + 1, x.near[j], x.crowd_w[j]));
   }
   const int a = m + 1;
   action_mask[row * a] = mo ? 0 : 1;
@@ -88,15 +90,10 @@ MECRL_HD void observe_user(const UncertaintyParams& p, const UncertaintyState& s
     os[kJShare] = 0.f;
     os[kJDelay] = 0.f;
     if (!proposals) continue;
-    // The proposals' load (x.load) with this user moved to j.
-    const ServerLoad& v = *x.load;
-    const bool here = proposed == j + 1;
-    const float own_w = proposed > 0 && !here ? p.tx_power_w * s.gain[s.l.pair(e, i, j)] : 0.f;
-    const LinkTerms t = link_terms(p, s, e, j, v.n[j] + (here ? 0 : 1), max_of(v.interference_w[j] - own_w, 0.f));
-    const OffloadDelay d = offload_delay(p, s, e, i, j, t, p.decision_llm_ratio * s.slm_s[u]);
-    os[kJProposed] = here ? 1.f : 0.f;
+    const ServerLoad& v = *x.load;  // the proposals' load, this user counted where it proposed
+    os[kJProposed] = proposed == j + 1 ? 1.f : 0.f;
     os[kJShare] = static_cast<float>(v.n[j] * m) * inv_n;
-    os[kJDelay] = min_of((d.uplink_s + d.compute_s) * 20.f, 10.f);
+    os[kJDelay] = delay_feature(p, s, e, i, j, moved_terms(p, s, e, i, j, proposed, v.n[j], v.interference_w[j]));
   }
 }
 
@@ -120,9 +117,6 @@ MECRL_HD void observe_env(const Team& team, const UncertaintyParams& p, const Un
     const float w = team.sum_users([&](int k) { return x.own[k] != jj ? p.tx_power_w * s.gain[s.l.pair(e, k, jj)] : 0.f; });
     team.single([&] { x.crowd_w[jj] = w; });
   }
-  team.sync();
-  // n_j sharers (the user counted among them), crowd interference
-  team.for_lanes(m, [&](int j) { x.crowd_terms[j] = link_terms(p, s, e, j, max_of(x.near[j], 1), x.crowd_w[j]); });
   team.sync();
   const float must_frac = static_cast<float>(must_count) * (1.f / static_cast<float>(n));
   float* dst = obs + static_cast<size_t>(e) * n * f;

@@ -89,6 +89,17 @@ MECRL_HD LinkTerms link_terms(const UncertaintyParams& p, const UncertaintyState
   return LinkTerms{bandwidth_share_hz(p.bandwidth_hz, sharers), interference_w + p.d.noise_w, share / p.ref_flops};
 }
 
+// What user i sees at server j if it moves there from `from` (0 = local,
+// k + 1 = server k) in a load of sharers_j users and interference_j W that
+// count it where it is: one more sharer unless it is there already, and its
+// own signal (heard at j while it offloads elsewhere) no interference at j.
+MECRL_HD LinkTerms moved_terms(const UncertaintyParams& p, const UncertaintyState& s, int e, int i, int j, int from,
+                               int sharers_j, float interference_j) {
+  if (from == j + 1) return link_terms(p, s, e, j, sharers_j, interference_j);
+  const float own_w = from > 0 ? p.tx_power_w * s.gain[s.l.pair(e, i, j)] : 0.f;
+  return link_terms(p, s, e, j, sharers_j + 1, max_of(interference_j - own_w, 0.f));
+}
+
 // SINR of user i at server j: P |h_ij|^2 / (interference + sigma^2).
 MECRL_HD float link_sinr(const UncertaintyParams& p, const UncertaintyState& s, int e, int i, int j,
                          const LinkTerms& t) {

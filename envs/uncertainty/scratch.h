@@ -13,7 +13,6 @@ struct UncertaintyScratch {
   int* near;                // [M]: users whose strongest server is j
   int* near_must;           // [M]: ... among them those with alpha > tau
   float* crowd_w;           // [M]: interference at j if every user joined its strongest server, W
-  LinkTerms* crowd_terms;   // [M]: what a user of that crowd sees at j
 
   template <class Arena>
   MECRL_HD void carve(Arena& a, int n, int m) {
@@ -22,7 +21,6 @@ struct UncertaintyScratch {
     near = a.template take<int>(m);
     near_must = a.template take<int>(m);
     crowd_w = a.template take<float>(m);
-    crowd_terms = a.template take<LinkTerms>(m);
   }
 };
 
