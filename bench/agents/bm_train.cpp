@@ -277,7 +277,7 @@ void BM_TrainDataParallel(benchmark::State& state, Device device) {
   if (helpers.size() + 1 == static_cast<size_t>(c.ranks)) {
     const int saved_threads = torch::get_num_threads();
     torch::set_num_threads(dp_threads(c.ranks));
-    {
+    try {
       // Rank 0 keeps this process's GPU 0: it is cuda:0 here already, and the
       // helpers inherit CUDA_VISIBLE_DEVICES unchanged (rank r picks the r-th).
       DpRank rank0(c);
@@ -285,15 +285,19 @@ void BM_TrainDataParallel(benchmark::State& state, Device device) {
       const auto t0 = std::chrono::steady_clock::now();
       for (auto _ : state) rank0.trainer.iterate();  // iterate() ends on a host read: the GPU work is done
       seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    } catch (const std::exception& e) {  // e.g. the rendezvous or a collective failed: the helpers stop too
+      state.SkipWithError(fmt::format("rank 0: {}", e.what()).c_str());
     }
     torch::set_num_threads(saved_threads);
   }
+  bool helpers_ok = true;
   for (const pid_t pid : helpers) {
     int st = 0;
     waitpid(pid, &st, 0);
-    if (st != 0) state.SkipWithError("a helper rank failed (its stderr says why)");
+    helpers_ok = helpers_ok && st == 0;
   }
-  if (seconds == 0) return;
+  if (!helpers_ok) state.SkipWithError("a helper rank failed (its stderr says why)");
+  if (seconds == 0 || !helpers_ok) return;
   // Rates from rank 0's clock over the timed iterations (the ranks run in
   // lockstep), so that the speed-up below divides like by like.
   const double steps = static_cast<double>(state.iterations()) * c.envs * 64 * c.ranks;
