@@ -12,7 +12,10 @@
 #include <string>
 #include <vector>
 
+#include "bench_main.h"
 #include "core/progress.h"
+
+void (*mecrl::bench::run_if_helper)() = nullptr;
 
 namespace {
 
@@ -72,6 +75,7 @@ bool machine_format(int argc, char** argv) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  if (mecrl::bench::run_if_helper) mecrl::bench::run_if_helper();
   std::FILE* tty = mecrl::ProgressLine::terminal(machine_format(argc, argv));
   std::vector<std::string> args(argv, argv + argc);
   double total = 0;

@@ -9,14 +9,22 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <chrono>
 #include <cstdlib>
+#include <map>
+#include <optional>
 #include <string>
 #include <thread>
+#include <tuple>
 #include <vector>
 
+#include <fmt/format.h>
+
+#include "../bench_main.h"
 #include "../bench_params.h"
+#include "agents/api.h"
+#include "agents/dist_env.h"
 #include "agents/distributed.h"
-#include "agents/process_group.h"
 #include "agents/trainer.h"
 #include "core/config.h"
 #include "cuda/backend.h"
@@ -30,9 +38,13 @@ namespace {
 using namespace mecrl;
 
 
-std::unique_ptr<VecEnv> make_env(bool gpu, int envs, int users) {
-  if (gpu) return cuda::make_offload_env(bench::offload_params(users), envs);
-  return std::make_unique<ScenarioEnv<offload::OffloadScenario, CpuExec>>(bench::offload_params(users), envs, CpuExec{0});
+// threads: the CPU envs' (0: all cores); first_env: the global index of env 0
+// (a data-parallel rank's envs are not its neighbours').
+std::unique_ptr<VecEnv> make_env(bool gpu, int envs, int users, int threads = 0, uint32_t first_env = 0) {
+  auto p = bench::offload_params(users);
+  p.first_env = first_env;
+  if (gpu) return cuda::make_offload_env(p, envs);
+  return std::make_unique<ScenarioEnv<offload::OffloadScenario, CpuExec>>(p, envs, CpuExec{threads});
 }
 
 agents::AgentConfig agent_config(int envs, bool wm, bool profile = true, bool graph = false) {
@@ -113,47 +125,84 @@ void BM_Train(benchmark::State& state, bool gpu, bool wm, bool profile = true, b
 }
 
 // ---- Data-parallel scaling (issue 17): R ranks on this machine, each a
-// process with E envs and cores/R threads, gradients averaged over Gloo.
-// Rank 0 is the benchmark process; ranks 1.. are this binary started again
-// with MECRL_BENCH_DP=<rank> (run before main, below), which do the same
-// iterations in lockstep. user_slots counts every rank's envs.
-constexpr int kDpWarmup = 2, kDpIterations = 3;
+// process with E envs, gradients averaged over c10d: Gloo for CPU ranks
+// (each with cores/R threads), NCCL for GPU ranks (one GPU each, as
+// `mecrl train --nproc` places them). Rank 0 is the benchmark process; ranks
+// 1.. are this binary started again with MECRL_BENCH_DP (main() runs them,
+// below), which do the same iterations in lockstep. user_slots counts every
+// rank's envs.
+constexpr int kDpWarmup = 2;
 
-agents::DistEnv dp_env(int rank, int ranks, int port) {
+// One rank of one case; the helpers get it as MECRL_BENCH_DP=
+// "rank ranks port envs users device iterations" (device: 0 CPU, 1 CUDA).
+struct DpCase {
+  int rank = 0, ranks = 1, port = 0, envs = 0, users = 0;
+  Device device = Device::Cpu;
+  int iterations = 0;  // timed, after kDpWarmup
+};
+
+std::string dp_spec(const DpCase& c) {
+  return fmt::format("{} {} {} {} {} {} {}", c.rank, c.ranks, c.port, c.envs, c.users,
+                     c.device == Device::Cuda ? 1 : 0, c.iterations);
+}
+
+std::optional<DpCase> parse_dp_spec(const char* spec) {
+  DpCase c;
+  int cuda = 0;
+  if (std::sscanf(spec, "%d %d %d %d %d %d %d", &c.rank, &c.ranks, &c.port, &c.envs, &c.users, &cuda,
+                  &c.iterations) != 7) {
+    return std::nullopt;
+  }
+  c.device = cuda ? Device::Cuda : Device::Cpu;
+  return c;
+}
+
+agents::DistEnv dp_env(const DpCase& c) {
   agents::DistEnv d;
-  d.rank = rank;
-  d.world_size = d.local_world_size = ranks;
-  d.master_port = port;
+  d.rank = d.local_rank = c.rank;
+  d.world_size = d.local_world_size = c.ranks;
+  d.master_port = c.port;
   d.launcher = "bench";
   return d;
 }
 
 int dp_threads(int ranks) { return std::max(1, static_cast<int>(std::thread::hardware_concurrency()) / ranks); }
 
-void dp_train(agents::Trainer& t, int iterations) {
-  for (int i = 0; i < iterations; ++i) t.iterate();
-}
+// One rank's trainer: its envs (global indices rank*E ..., as `mecrl train`
+// gives them) on its device, joined to the other ranks.
+struct DpRank {
+  explicit DpRank(const DpCase& c)
+      : comm(agents::join_ranks(dp_env(c), 60.0, c.device)),
+        env(make_env(c.device == Device::Cuda, c.envs, c.users, dp_threads(c.ranks),
+                     static_cast<uint32_t>(c.rank * c.envs))),
+        trainer(*env, agent_config(c.envs, false, false), "", {}, comm) {}
+  void train(int iterations) {
+    for (int i = 0; i < iterations; ++i) trainer.iterate();
+  }
+  std::shared_ptr<agents::Communicator> comm;
+  std::unique_ptr<VecEnv> env;
+  agents::Trainer trainer;
+};
 
-// The helper ranks' side: MECRL_BENCH_DP="rank ranks port envs users".
-[[maybe_unused]] const int kDpHelper = [] {
+// The helper ranks' side, from main() (bench_main.h): a process started with
+// MECRL_BENCH_DP trains as that rank and exits.
+void run_if_dp_helper() {
   const char* spec = std::getenv("MECRL_BENCH_DP");
-  if (!spec) return 0;
-  int rank = 0, ranks = 0, port = 0, envs = 0, users = 0;
-  if (std::sscanf(spec, "%d %d %d %d %d", &rank, &ranks, &port, &envs, &users) != 5) std::_Exit(2);
+  if (!spec) return;
+  const auto c = parse_dp_spec(spec);
+  if (!c) std::_Exit(2);
   try {
-    torch::set_num_threads(dp_threads(ranks));
-    auto comm = std::make_shared<agents::Communicator>(dp_env(rank, ranks, port), 60.0, torch::kCPU);
-    auto p = bench::offload_params(users);
-    p.first_env = static_cast<uint32_t>(rank * envs);
-    ScenarioEnv<offload::OffloadScenario, CpuExec> env(p, envs, CpuExec{dp_threads(ranks)});
-    agents::Trainer t(env, agent_config(envs, false, false), "", {}, comm);
-    dp_train(t, kDpWarmup + kDpIterations);
+    // Before CUDA starts: this rank's GPU becomes its cuda:0.
+    if (c->device == Device::Cuda) agents::bind_rank_gpu(dp_env(*c));
+    torch::set_num_threads(dp_threads(c->ranks));
+    DpRank(*c).train(kDpWarmup + c->iterations);
   } catch (const std::exception& e) {
-    std::fprintf(stderr, "bench rank %d: %s\n", rank, e.what());
+    std::fprintf(stderr, "bench rank %d: %s\n", c->rank, e.what());
     std::_Exit(1);
   }
   std::_Exit(0);
-}();
+}
+[[maybe_unused]] const bool kDpHelperSet = (bench::run_if_helper = run_if_dp_helper, true);
 
 int free_local_port() {
   const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
@@ -167,64 +216,126 @@ int free_local_port() {
   return ntohs(a.sin_port);
 }
 
-void BM_TrainDataParallelCpu(benchmark::State& state) {
-  const int ranks = static_cast<int>(state.range(0)), envs = static_cast<int>(state.range(1)),
-            users = static_cast<int>(state.range(2));
-  if (ranks > 1 && !agents::pg::available(agents::pg::Backend::Gloo)) {
-    state.SkipWithError(("no c10d Gloo: " + agents::pg::unavailable_reason(agents::pg::Backend::Gloo)).c_str());
+// Starts this binary as helper rank c.rank; 0 if it cannot.
+pid_t spawn_dp_helper(const DpCase& c) {
+  std::vector<std::string> env_s;
+  for (char** e = environ; *e; ++e) env_s.emplace_back(*e);
+  env_s.push_back("MECRL_BENCH_DP=" + dp_spec(c));
+  std::vector<char*> envp;
+  for (auto& e : env_s) envp.push_back(e.data());
+  envp.push_back(nullptr);
+  char exe[] = "/proc/self/exe";
+  char* argv[] = {exe, nullptr};
+  pid_t pid = 0;
+  return posix_spawn(&pid, exe, nullptr, nullptr, argv, envp.data()) == 0 ? pid : 0;
+}
+
+// Why this machine and build cannot run `ranks` ranks on `device` ("" if it can).
+std::string dp_unavailable(Device device, int ranks) {
+  const std::string backend = ranks > 1 ? agents::data_parallel_unavailable(device) : "";
+  if (device == Device::Cpu) return backend;
+  if (!cuda::built_with_cuda()) return "this build has no CUDA";
+  if (!backend.empty()) return backend;
+  const int gpus = cuda::device_count();
+  if (gpus == 0) return "no CUDA device";
+  if (gpus < ranks) return fmt::format("{} ranks need {} GPUs, one per rank (NCCL); {} visible", ranks, ranks, gpus);
+  return "";
+}
+
+// user-slots/s of the last 1-rank run per (device, envs, users) in this
+// process: the base of the speed-up and efficiency counters (the cases are
+// registered 1 rank first; a filter without it leaves those counters out).
+std::map<std::tuple<Device, int, int>, double>& one_rank_rates() {
+  static std::map<std::tuple<Device, int, int>, double> rates;
+  return rates;
+}
+
+void BM_TrainDataParallel(benchmark::State& state, Device device) {
+  DpCase c;
+  c.ranks = static_cast<int>(state.range(0));
+  c.envs = static_cast<int>(state.range(1));
+  c.users = static_cast<int>(state.range(2));
+  c.device = device;
+  c.iterations = static_cast<int>(state.max_iterations);
+  if (const std::string why = dp_unavailable(device, c.ranks); !why.empty()) {
+    state.SkipWithError(why.c_str());
     return;
   }
-  const int port = free_local_port();
+  c.port = free_local_port();
   std::vector<pid_t> helpers;
-  for (int r = 1; r < ranks; ++r) {
-    const std::string spec = "MECRL_BENCH_DP=" + std::to_string(r) + " " + std::to_string(ranks) + " " +
-                             std::to_string(port) + " " + std::to_string(envs) + " " + std::to_string(users);
-    std::vector<std::string> env_s;
-    for (char** e = environ; *e; ++e) env_s.emplace_back(*e);
-    env_s.push_back(spec);
-    std::vector<char*> envp;
-    for (auto& e : env_s) envp.push_back(e.data());
-    envp.push_back(nullptr);
-    char exe[] = "/proc/self/exe";
-    char* argv[] = {exe, nullptr};
-    pid_t pid = 0;
-    if (posix_spawn(&pid, exe, nullptr, nullptr, argv, envp.data()) != 0) {
+  for (int r = 1; r < c.ranks; ++r) {
+    DpCase h = c;
+    h.rank = r;
+    const pid_t pid = spawn_dp_helper(h);
+    if (pid == 0) {
       state.SkipWithError("cannot start a helper rank");
-      return;
+      break;  // the started ones fail at the rendezvous and are reaped below
     }
     helpers.push_back(pid);
   }
-  const int saved_threads = torch::get_num_threads();
-  torch::set_num_threads(dp_threads(ranks));
-  {
-    auto comm = std::make_shared<agents::Communicator>(dp_env(0, ranks, port), 60.0, torch::kCPU);
-    auto p = bench::offload_params(users);
-    ScenarioEnv<offload::OffloadScenario, CpuExec> env(p, envs, CpuExec{dp_threads(ranks)});
-    agents::Trainer t(env, agent_config(envs, false, false), "", {}, comm);
-    dp_train(t, kDpWarmup);
-    for (auto _ : state) t.iterate();
+  double seconds = 0;
+  if (helpers.size() + 1 == static_cast<size_t>(c.ranks)) {
+    const int saved_threads = torch::get_num_threads();
+    torch::set_num_threads(dp_threads(c.ranks));
+    try {
+      // Rank 0 keeps this process's GPU 0: it is cuda:0 here already, and the
+      // helpers inherit CUDA_VISIBLE_DEVICES unchanged (rank r picks the r-th).
+      DpRank rank0(c);
+      rank0.train(kDpWarmup);
+      const auto t0 = std::chrono::steady_clock::now();
+      for (auto _ : state) rank0.trainer.iterate();  // iterate() ends on a host read: the GPU work is done
+      seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    } catch (const std::exception& e) {  // e.g. the rendezvous or a collective failed: the helpers stop too
+      state.SkipWithError(fmt::format("rank 0: {}", e.what()).c_str());
+    }
+    torch::set_num_threads(saved_threads);
   }
-  torch::set_num_threads(saved_threads);
+  bool helpers_ok = true;
   for (const pid_t pid : helpers) {
     int st = 0;
     waitpid(pid, &st, 0);
-    if (st != 0) state.SkipWithError("a helper rank failed");
+    helpers_ok = helpers_ok && st == 0;
   }
-  const double steps = static_cast<double>(state.iterations()) * envs * 64 * ranks;
-  state.counters["env_steps"] = benchmark::Counter(steps, benchmark::Counter::kIsRate);
-  state.counters["user_slots"] = benchmark::Counter(steps * users, benchmark::Counter::kIsRate);
-  state.counters["ranks"] = ranks;
-  state.SetItemsProcessed(static_cast<int64_t>(steps) * users);
+  if (!helpers_ok) state.SkipWithError("a helper rank failed (its stderr says why)");
+  if (seconds == 0 || !helpers_ok) return;
+  // Rates from rank 0's clock over the timed iterations (the ranks run in
+  // lockstep), so that the speed-up below divides like by like.
+  const double steps = static_cast<double>(state.iterations()) * c.envs * 64 * c.ranks;
+  const double slots_per_s = steps * c.users / seconds;
+  state.counters["env_steps"] = steps / seconds;
+  state.counters["user_slots"] = slots_per_s;
+  state.counters["ranks"] = c.ranks;
+  state.SetItemsProcessed(static_cast<int64_t>(steps) * c.users);
+  auto& base = one_rank_rates();
+  const auto key = std::make_tuple(device, c.envs, c.users);
+  if (c.ranks == 1) base[key] = slots_per_s;
+  if (const auto it = base.find(key); it != base.end()) {
+    state.counters["speedup"] = slots_per_s / it->second;
+    state.counters["efficiency"] = slots_per_s / it->second / c.ranks;  // target at 8 GPUs: >= 0.9
+  }
 }
 
-// 1 vs 2 ranks of 16 envs x 100 users each (PPO-Lagrangian, no profiling).
+void BM_TrainDataParallelCpu(benchmark::State& state) { BM_TrainDataParallel(state, Device::Cpu); }
+void BM_TrainDataParallelCuda(benchmark::State& state) { BM_TrainDataParallel(state, Device::Cuda); }
+
+// CPU: 1 vs 2 ranks of 16 envs x 100 users each (PPO-Lagrangian, no profiling).
 BENCHMARK(BM_TrainDataParallelCpu)
     ->ArgNames({"ranks", "envs", "users"})
     ->Args({1, 16, 100})
     ->Args({2, 16, 100})
     ->Unit(benchmark::kMillisecond)
     ->UseRealTime()
-    ->Iterations(kDpIterations);
+    ->Iterations(3);
+// GPU: 1, 2, 4, 8 ranks of 4,096 envs x N = 200 each, one GPU per rank
+// (issue 17's target: >= 90 % efficiency at 8). 1 rank trains what
+// BM_Train/PpoCuda/4096/200 does. scripts/gpu-scaling.sh prints the table;
+// a case with more ranks than GPUs skips, saying so.
+BENCHMARK(BM_TrainDataParallelCuda)
+    ->ArgNames({"ranks", "envs", "users"})
+    ->ArgsProduct({{1, 2, 4, 8}, {1 << 12}, {200}})
+    ->Unit(benchmark::kMillisecond)
+    ->UseRealTime()
+    ->Iterations(5);
 
 BENCHMARK_CAPTURE(BM_Rollout, Cpu, false)->Args({16, 100})->Args({64, 50})->Unit(benchmark::kMillisecond)->UseRealTime();
 BENCHMARK_CAPTURE(BM_Train, PpoCpu, false, false)->Args({16, 100})->Unit(benchmark::kMillisecond)->UseRealTime()->Iterations(3);
