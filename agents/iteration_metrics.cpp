@@ -90,6 +90,7 @@ Scalars tagged_scalars(const IterationStats& st, double lr, int users, const std
     s.emplace_back("constraints/cost_" + costs[k], st.cost_per_step[k]);
     s.emplace_back("constraints/lambda_" + costs[k], st.lambda[k]);
   }
+  for (const auto& tagged : st.group_constraints) s.push_back(tagged);
   for (size_t k = 0; k < infos.size(); ++k) s.emplace_back("mec/" + infos[k], st.episode_info[k]);
   if (wm) {
     s.emplace_back("wm/loss", st.wm.loss);

@@ -6,6 +6,7 @@
 #include <cmath>
 #include <map>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include <torch/torch.h>
@@ -37,7 +38,9 @@ class DeviceScalars {
 struct IterationStats {
   long long iteration = 0, global_step = 0;
   double episodic_return = NAN, episodic_length = NAN, reward_per_step = NAN;
-  std::vector<double> cost_per_step, lambda, episode_info;  // per cost / per info column
+  std::vector<double> cost_per_step, lambda, episode_info;  // per cost / per info column (pooled over groups)
+  // Per population group (train.num_users): constraints/{lambda,cost}_<cost>/N<n>, tag and value.
+  std::vector<std::pair<std::string, double>> group_constraints;
   double policy_loss = NAN, value_loss = NAN, entropy = NAN, approx_kl = NAN, old_approx_kl = NAN,
          clipfrac = NAN, explained_variance = NAN, grad_norm = NAN, decisions = 0;
   double decisions_dropped = 0;  // deciders beyond the rollout's capacity (see agents/compaction.h)

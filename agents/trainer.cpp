@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <filesystem>
@@ -48,7 +49,12 @@ Trainer::Trainer(VecEnv& env, const AgentConfig& cfg, std::string run_dir, std::
       device_(torch_device(env.device())) {
   const PpoConfig& p = cfg_.ppo;
   torch::manual_seed(cfg_.seed);  // initial weights depend on the seed only
-  lagrange_ = Lagrange(cfg_.lag, dims_.costs);
+  // One multiplier row per population group (train.num_users), in the env
+  // order envs/population_env.h lays them out.
+  lagrange_ = Lagrange(cfg_.lag, dims_.costs,
+                       cfg_.train.num_users.empty()
+                           ? std::vector<int>{}
+                           : population_group_sizes(static_cast<int>(cfg_.train.num_users.size()), dims_.num_envs));
   K_ = lagrange_->active() ? 1 + dims_.costs : 1;
   PolicySpec spec{dims_.features, dims_.actions, dims_.users, K_, p.hidden, p.critic, p.norm_obs,
                   static_cast<double>(cfg_.train.exploration_floor)};
@@ -235,8 +241,10 @@ IterationStats Trainer::iterate() {
                                                      : ro_.obs,
                              comm_.get());
   }
-  torch::Tensor mean_cost;
-  if (dims_.costs) {
+  torch::Tensor mean_cost, group_cost;  // [C] pooled J_c; [G, C] per population group (G > 1 only)
+  if (dims_.costs && lagrange_->groups() > 1) {
+    group_cost = group_constraint_costs(mean_cost);
+  } else if (dims_.costs) {
     // J_c over the steady-state steps only (all of them without a warm-up).
     const auto w = ro_.warm.to(ro_.raw_costs.dtype()).unsqueeze(-1);  // [T, E, 1]
     auto n_warm = w.sum();
@@ -256,7 +264,7 @@ IterationStats Trainer::iterate() {
   ++iteration_;
   // What the checkpoint's policy acts with next (the final floor at the end).
   policy_->spec.exploration_floor = exploration_floor_at(cfg_.train, iteration_, num_iterations_);
-  IterationStats st = read_metrics(us, mean_cost, returns, wm_ ? &wst : nullptr, wm_ ? &im : nullptr);
+  IterationStats st = read_metrics(us, mean_cost, group_cost, returns, wm_ ? &wst : nullptr, wm_ ? &im : nullptr);
   // Phase times: per slot (env vs inference) when the collector timed them,
   // the phases after it from the clock (0 on an unprofiled GPU run).
   st.t_env = collector_->env_seconds() - env_s0;
@@ -287,9 +295,41 @@ IterationStats Trainer::iterate() {
   return st;
 }
 
+// J_c per population group from that group's warm cells only, every rank's
+// summed per group; updates the group's multipliers. Returns [G, C] and sets
+// `pooled` [C] to the J_c over all groups' cells (what one group would see).
+torch::Tensor Trainer::group_constraint_costs(torch::Tensor& pooled) {
+  const int64_t C = dims_.costs, G = lagrange_->groups();
+  const auto w = ro_.warm.to(ro_.raw_costs.dtype()).unsqueeze(-1);             // [T, E, 1]
+  auto cost_sum = lagrange_->sum_per_group((ro_.raw_costs * w).sum(0));         // [G, C]
+  auto n_warm = lagrange_->sum_per_group(w.sum(0));                             // [G, 1]
+  if (comm_->active()) {  // each rank holds the same groups: sum them group by group
+    auto both = torch::cat({cost_sum, n_warm}, 1);  // [G, C + 1]
+    comm_->sum(both);
+    cost_sum = both.narrow(1, 0, C);
+    n_warm = both.narrow(1, C, 1);
+  }
+  const auto mean_cost = cost_sum / n_warm.clamp_min(1);  // [G, C]
+  lagrange_->update(mean_cost, ro_.raw_costs, n_warm.reshape({G}) > 0, comm_.get());
+  pooled = cost_sum.sum(0) / n_warm.sum().clamp_min(1);
+  return mean_cost;
+}
+
+// The metric tag suffix of each population group: "N150" (with the group's
+// index after it when an N is listed twice).
+std::vector<std::string> Trainer::group_tags() const {
+  const auto& users = cfg_.train.num_users;
+  std::vector<std::string> tags;
+  for (size_t g = 0; g < users.size(); ++g) {
+    const bool repeated = std::count(users.begin(), users.end(), users[g]) > 1;
+    tags.push_back(repeated ? fmt::format("N{}_{}", users[g], g) : fmt::format("N{}", users[g]));
+  }
+  return tags;
+}
+
 IterationStats Trainer::read_metrics(const UpdateStats& us, const torch::Tensor& mean_cost,
-                                     const torch::Tensor& returns, const WorldModelDeviceStats* wst,
-                                     const ImaginedBatch* im) {
+                                     const torch::Tensor& group_cost, const torch::Tensor& returns,
+                                     const WorldModelDeviceStats* wst, const ImaginedBatch* im) {
   const RolloutTally& tally = collector_->tally();
   const auto costs = env_.cost_names(), infos = env_.info_names();
   DeviceScalars& m = metrics_;
@@ -303,8 +343,27 @@ IterationStats Trainer::read_metrics(const UpdateStats& us, const torch::Tensor&
   m.set("rollout/max_truncated", tally.max_truncated);
   m.set("charts/reward_per_step", ro_.rewards.select(-1, 0).mean());
   if (dims_.costs) {
+    // Pooled: J_c over every cell, and lambda (with groups: the mean over envs
+    // of their group's lambda, what the average cell pays).
     m.set_all("constraints/cost_", costs, mean_cost);
-    m.set_all("constraints/lambda_", costs, lagrange_->lambda);
+    m.set_all("constraints/lambda_", costs, lagrange_->pooled_lambda());
+  }
+  std::vector<std::string> group_names;  // "constraints/lambda_<cost>/N<n>", "constraints/cost_<cost>/N<n>"
+  if (dims_.costs && group_cost.defined()) {
+    const auto tags = group_tags();
+    for (size_t g = 0; g < tags.size(); ++g) {
+      std::vector<std::string> lam, cost;
+      for (const auto& c : costs) {
+        lam.push_back(c + "/" + tags[g]);
+        cost.push_back(c + "/" + tags[g]);
+      }
+      m.set_all("constraints/lambda_", lam, lagrange_->lambda[static_cast<int64_t>(g)]);
+      m.set_all("constraints/cost_", cost, group_cost[static_cast<int64_t>(g)]);
+      for (const auto& c : costs) {
+        group_names.push_back("constraints/lambda_" + c + "/" + tags[g]);
+        group_names.push_back("constraints/cost_" + c + "/" + tags[g]);
+      }
+    }
   }
   m.set("losses/policy_loss", us.policy_loss);
   m.set("losses/value_loss", us.value_loss);
@@ -351,6 +410,7 @@ IterationStats Trainer::read_metrics(const UpdateStats& us, const torch::Tensor&
     st.cost_per_step.push_back(h.at("constraints/cost_" + c));
     st.lambda.push_back(h.at("constraints/lambda_" + c));
   }
+  for (const auto& name : group_names) st.group_constraints.emplace_back(name, h.at(name));
   st.policy_loss = h.at("losses/policy_loss");
   st.value_loss = h.at("losses/value_loss");
   st.entropy = h.at("losses/entropy");

@@ -33,6 +33,8 @@
 
 namespace mecrl::agents {
 
+struct CheckpointData;
+
 class Trainer {
  public:
   // run_dir empty: no files (tests). resolved: the config, for config.yaml.
@@ -52,6 +54,7 @@ class Trainer {
   IterationStats rollout_only();
 
   ActorCritic& policy() { return policy_; }
+  const Lagrange& lagrange() const { return lagrange_; }
   long long iteration() const { return iteration_; }
   long long global_step() const { return global_step_; }
   long long num_iterations() const { return num_iterations_; }
@@ -65,13 +68,16 @@ class Trainer {
   void rollout();                                        // collector, eager or as a CUDA graph
   torch::Tensor lambda_next() const;                     // per-step GAE lambda (decisions-only GAE), or undefined
   DecisionBatch decision_rows(const torch::Tensor& advantages) const;
-  IterationStats read_metrics(const UpdateStats& us, const torch::Tensor& mean_cost, const torch::Tensor& returns,
-                              const WorldModelDeviceStats* wst, const ImaginedBatch* im);
+  torch::Tensor group_constraint_costs(torch::Tensor& pooled);  // [G, C] J_c per population group; updates lambda
+  std::vector<std::string> group_tags() const;                   // [G] "N150", the groups' metric suffixes
+  IterationStats read_metrics(const UpdateStats& us, const torch::Tensor& mean_cost, const torch::Tensor& group_cost,
+                              const torch::Tensor& returns, const WorldModelDeviceStats* wst, const ImaginedBatch* im);
   void adapt_capacities(const IterationStats& st);
   void log(const IterationStats& st);
   double clock();  // seconds; synchronises the device when profiling a GPU run
   std::map<std::string, TensorBlob> rank_state() const;  // what only this rank has (its envs)
   void load_rank_state(const std::map<std::string, TensorBlob>& s);
+  void check_lagrange_groups(const CheckpointData& data, const std::string& dir) const;  // UsageError on a mismatch
 
   VecEnv& env_;
   AgentConfig cfg_;

@@ -91,6 +91,19 @@ void Trainer::save(const std::string& dir) {
   save_checkpoint(dir, data);
 }
 
+// The multipliers are per population group ([G, C]; [C] for one group): a
+// checkpoint with another group count has no row for some group of this run.
+void Trainer::check_lagrange_groups(const CheckpointData& data, const std::string& dir) const {
+  const auto it = data.model.find("lagrange.lambda");
+  if (it == data.model.end()) return;  // load_module_tensors names the missing tensor
+  const int64_t saved = it->second.shape.size() == 2 ? it->second.shape[0] : 1;
+  if (saved != lagrange_->groups()) {
+    throw UsageError(fmt::format("{}: checkpoint has Lagrange multipliers for {} population group(s), the config's "
+                                 "train.num_users has {} (resume with the train.num_users it was trained with)",
+                                 dir, saved, lagrange_->groups()));
+  }
+}
+
 void Trainer::resume() {
   const std::string dir = run_dir_ + "/checkpoints/last";
   const CheckpointData data = load_checkpoint(dir);
@@ -104,6 +117,7 @@ void Trainer::resume() {
                                  dir, tj.value("scenario", "?"), tj.value("num_envs", -1), env_.scenario(),
                                  dims_.num_envs));
   }
+  check_lagrange_groups(data, dir);
   load_module_tensors(*policy_, data.model, "policy.", dir);
   load_module_tensors(*scaler_, data.model, "scaler.", dir);
   load_module_tensors(*lagrange_, data.model, "lagrange.", dir);

@@ -4,13 +4,16 @@
 // on two populations, resume, evaluate the checkpoint at other N.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cstring>
 #include <filesystem>
 #include <random>
 
 #include <nlohmann/json.hpp>
 
+#include "agents/trainer.h"
 #include "core/atomic_file.h"
+#include "core/error.h"
 #include "core/config.h"
 #include "envs/cpu_exec.h"
 #include "envs/offload/params_config.h"
@@ -19,6 +22,7 @@
 #include "envs/scenario_env.h"
 #include "run_command.h"
 #include "temp_dir.h"
+#include "trainer_configs.h"
 
 namespace mecrl {
 namespace {
@@ -126,6 +130,80 @@ TEST(Population, PaddedBatchEqualsTheSeparateEnvs) {
   EXPECT_THROW(mix.load_state(truncated), EnvStateError);
 }
 
+// Groups of envs with users `users` (one env each, or `envs` for the first).
+std::unique_ptr<PopulationEnv> population(const std::vector<int>& users, int first_group_envs) {
+  std::vector<std::unique_ptr<VecEnv>> groups;
+  uint32_t first = 0;
+  for (size_t g = 0; g < users.size(); ++g) {
+    const int n = g == 0 ? first_group_envs : 1;
+    groups.push_back(std::make_unique<OffEnv>(params(users[g], first), n, CpuExec{1}));
+    first += static_cast<uint32_t>(n);
+  }
+  return std::make_unique<PopulationEnv>(std::move(groups));
+}
+
+std::vector<torch::Tensor> lagrange_state(const agents::Trainer& t) {
+  std::vector<torch::Tensor> v;
+  for (const auto& b : t.lagrange()->buffers()) v.push_back(b.detach().clone());
+  return v;
+}
+
+// PPO-Lagrangian on N = 4 (2 envs) and 8 (1 env): the multipliers are [G, C]
+// = [2, 3] and the groups' rows part ways (their costs differ); 2 iterations
+// + checkpoint + resume + 1 equals 3 straight, bit for bit, in every
+// multiplier and PID state (and the policy); a checkpoint for 2 groups is
+// refused by a run configured with 3.
+TEST(Population, GroupMultipliersResumeAndMismatchIsRefused) {
+  agents::AgentConfig c = agents::test_configs::small_lagrangian_config(0.1f);
+  c.train.num_envs = 3;
+  c.train.num_users = {4, 8};
+  c.lag.kp = {1.f, 1.f, 1.f};
+  c.lag.kd = {0.5f, 0.5f, 0.5f};
+  const fs::path d1 = testing::fresh_scratch_dir("population_lag_straight"),
+                 d2 = testing::fresh_scratch_dir("population_lag_resumed");
+  auto e1 = population({4, 8}, 2);
+  agents::Trainer straight(*e1, c, d1.string());
+  straight.train(3);
+  const auto& lam = straight.lagrange()->lambda;
+  ASSERT_EQ(lam.sizes(), (std::vector<int64_t>{2, 3}));
+  EXPECT_FALSE(torch::equal(lam[0], lam[1])) << lam;
+  {
+    auto e2 = population({4, 8}, 2);
+    agents::Trainer part(*e2, c, d2.string());
+    part.train(2);
+    part.save((d2 / "checkpoints" / "last").string());
+  }
+  auto e3 = population({4, 8}, 2);
+  agents::Trainer second(*e3, c, d2.string());
+  second.resume();
+  second.train(1);
+  const auto a = lagrange_state(straight), b = lagrange_state(second);
+  ASSERT_EQ(a.size(), b.size());
+  for (size_t k = 0; k < a.size(); ++k) EXPECT_TRUE(torch::equal(a[k], b[k])) << "lagrange buffer " << k;
+  EXPECT_EQ(straight.history().back().value_loss, second.history().back().value_loss);
+  // The per-group metrics are there, beside the pooled ones.
+  const auto& h = straight.history().back().scalars;
+  EXPECT_EQ(h.at("constraints/lambda_accuracy/N8"), static_cast<double>(lam[1][1].item<float>()));
+  EXPECT_TRUE(h.count("constraints/cost_energy/N4"));
+  EXPECT_TRUE(h.count("constraints/cost_energy"));
+
+  agents::AgentConfig three = c;
+  three.train.num_users = {4, 6, 8};
+  auto e4 = population({4, 6, 8}, 1);
+  agents::Trainer other(*e4, three, d2.string());
+  try {
+    other.resume();
+    ADD_FAILURE() << "a checkpoint for 2 groups resumed with 3";
+  } catch (const UsageError& e) {
+    EXPECT_NE(std::string(e.what()).find("checkpoint has Lagrange multipliers for 2 population group(s), the config's "
+                                         "train.num_users has 3"),
+              std::string::npos)
+        << e.what();
+  }
+  fs::remove_all(d1);
+  fs::remove_all(d2);
+}
+
 // The command line: PPO-Lagrangian on N = 4 and 8 at once, one iteration,
 // resumed to the end; its checkpoint evaluated at N = 6 and 12 (neither
 // trained on); a fractional user count and a cell critic are refused.
@@ -170,6 +248,17 @@ TEST(Population, TrainResumeAndEvaluateAtOtherN) {
     EXPECT_EQ(r.status, 2) << arg;
     EXPECT_NE(r.err.find(what), std::string::npos) << r.err;
   }
+  // Resuming the 2-group checkpoint with 3 populations: one line, exit 2, the
+  // checkpoint kept (the command line stops at the config check; a run that
+  // gets past it, e.g. with config.yaml edited, hits the multipliers' check of
+  // Population.GroupMultipliersResumeAndMismatchIsRefused).
+  auto three = again;
+  std::replace(three.begin(), three.end(), std::string("train.num_users=[4, 8]"), std::string("train.num_users=[4, 6, 8]"));
+  const auto before = read_file((last / "trainer.json").string());
+  const auto r3 = testing::run_command(three);
+  EXPECT_EQ(r3.status, 2) << r3.err;
+  EXPECT_NE(r3.err.find("the config differs from the run's config.yaml"), std::string::npos) << r3.err;
+  EXPECT_EQ(read_file((last / "trainer.json").string()), before);
   // A scenario without users: refused before anything is written.
   const auto cp = testing::run_command({MECRL_BINARY, "train", "--config", MECRL_SOURCE_DIR "/configs/cartpole_ppo.yaml",
                                         "train.num_users=[4, 8]", "train.runs_dir=" + (runs / "cartpole").string()});
