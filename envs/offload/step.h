@@ -293,16 +293,33 @@ MECRL_HD int serve(const Slot& c, int i) {
 // exact in float).
 enum ClosedSum : int { kSumInflight, kSumOverBudget, kSumArrived, kSumDecided, kClosedSums };
 
-// ---- 7. Arrivals, 8. channel, 9. user i's reward and costs.
-// fade_w = sqrt((1 - rho^2) / 2). Returns the user's terms of the cell's
-// sums (ClosedSum).
-MECRL_HD Sums<float, kClosedSums> close_slot(const Slot& c, int i, float fade_w) {
+// ---- 8. Channel: user i's fading to every server moves one slot on,
+// g <- rho g + sqrt(1 - rho^2) w, w ~ CN(0, 1); fade_w = sqrt((1 - rho^2) / 2).
+// A phase of its own: it touches nothing else, and the Philox rounds then
+// run without the rest of the slot's values live around them.
+MECRL_HD void fade_channels(const Slot& c, int i, float fade_w) {
+  const OffloadParams& p = c.p;
+  const OffloadState& s = c.s;
+  const int m = p.num_servers;
+  for (int j = 0; j < m; ++j) {
+    const size_t k = s.l.pair(c.e, i, j);
+    Rng r(p.seed, static_cast<uint32_t>(c.e) + p.first_env, c.clock, kStreamFading, static_cast<uint32_t>(i * m + j));
+    float w0, w1;
+    r.normal2(w0, w1);
+    s.fade_re[k] = p.fading_rho * s.fade_re[k] + fade_w * w0;
+    s.fade_im[k] = p.fading_rho * s.fade_im[k] + fade_w * w1;
+  }
+}
+
+// ---- 7. Arrivals, 9. user i's reward and costs. Returns the user's terms
+// of the cell's sums (ClosedSum).
+MECRL_HD Sums<float, kClosedSums> close_slot(const Slot& c, int i) {
   const OffloadParams& p = c.p;
   const OffloadState& s = c.s;
   const OffloadScratch& x = c.x;
   const int e = c.e, t = c.t;
   const uint32_t clock = c.clock;
-  const int n = p.num_users, m = p.num_servers;
+  const int n = p.num_users;
   const float dt = p.dt_s;
   const size_t u = s.l.user(e, i);
   const float free_at = x.free_at_s[i];
@@ -324,14 +341,6 @@ MECRL_HD Sums<float, kClosedSums> close_slot(const Slot& c, int i, float fade_w)
       arrived = 1.f;
       inflight += dt - at;
     }
-  }
-  for (int j = 0; j < m; ++j) {  // g <- rho g + sqrt(1 - rho^2) w, w ~ CN(0, 1)
-    const size_t k = s.l.pair(e, i, j);
-    Rng r(p.seed, static_cast<uint32_t>(e) + p.first_env, clock, kStreamFading, static_cast<uint32_t>(i * m + j));
-    float w0, w1;
-    r.normal2(w0, w1);
-    s.fade_re[k] = p.fading_rho * s.fade_re[k] + fade_w * w0;
-    s.fade_im[k] = p.fading_rho * s.fade_im[k] + fade_w * w1;
   }
   const float joules = x.energy_j[i];
   const float over = joules - p.energy_budget_w * dt;
@@ -456,7 +465,8 @@ MECRL_HD void step_env(const Team& team, const OffloadParams& p, const OffloadSt
   });
 
   const float fade_w = sqrtf((1.f - p.fading_rho * p.fading_rho) * 0.5f);
-  const Sums<float, kClosedSums> closed = team.sum_users([&](int i) { return close_slot(slot, i, fade_w); });
+  team.for_users([&](int i) { fade_channels(slot, i, fade_w); });
+  const Sums<float, kClosedSums> closed = team.sum_users([&](int i) { return close_slot(slot, i); });
 
   const int done = team.compact([&](int i) { return (x.flags[i] & (kDoneEarly | kDoneServer)) != 0; }, x.done_list);
   const int decided = p.quality_cost_at_decision
