@@ -6,7 +6,10 @@
 # ranks, as many as there are GPUs (one GPU per rank over NCCL; 4,096 envs x
 # N = 200 per rank, PPO-Lagrangian), and prints ranks | user-slots/s |
 # speed-up | efficiency with the GPU model. Target: efficiency >= 0.90 at 8.
-# About a minute once built. JSON and the log land in $OUT or ./gpu-results.
+# First it runs the multi-GPU tests (DistributedCuda.*: NCCL closed forms on
+# one GPU, two GPU ranks with identical weights after every update), which
+# a machine with fewer GPUs skips. About a minute once built. JSON and the
+# log land in $OUT or ./gpu-results.
 #   scripts/gpu-scaling.sh
 #   BENCH=build-x/bench/mecrl_bench_agents scripts/gpu-scaling.sh   a binary built already: no build
 #   CUDA_VISIBLE_DEVICES=0,1,2,3 scripts/gpu-scaling.sh             only these GPUs
@@ -38,10 +41,15 @@ if [ -z "$bench" ]; then
   . "$root/scripts/gpu-build-env.sh"  # gpu_build, gpu_configure, gpu_build_targets; LD_LIBRARY_PATH
   [ -n "$gpu_torch_prefix" ] ||
     refuse "python3 cannot import torch: the build needs the pip PyTorch's LibTorch (NCCL); or set BENCH to a built mecrl_bench_agents"
-  echo "gpu-scaling: building mecrl_bench_agents in $gpu_build (log: $log)" >&2
-  { "${gpu_configure[@]}" && "${gpu_build_targets[@]}" mecrl_bench_agents; } >> "$log" 2>&1 || {
+  echo "gpu-scaling: building mecrl_bench_agents and the agent tests in $gpu_build (log: $log)" >&2
+  { "${gpu_configure[@]}" && "${gpu_build_targets[@]}" mecrl mecrl_agent_tests mecrl_bench_agents; } >> "$log" 2>&1 || {
     grep -E 'error|FAILED' "$log" | tail -20; echo "gpu-scaling: the build failed (log: $log)" >&2; exit 1; }
   bench="$gpu_build/bench/mecrl_bench_agents"
+  # The GPU ranks' tests before their speed: NCCL on 1 GPU, 2 GPU ranks agreeing.
+  echo "gpu-scaling: DistributedCuda.* tests" >&2
+  timeout 300 "$gpu_build/tests/mecrl_agent_tests" --gtest_filter='DistributedCuda.*' >> "$log" 2>&1 || {
+    tail -30 "$log"; echo "gpu-scaling: a DistributedCuda test failed (log: $log)" >&2; exit 1; }
+  grep -E '^\[ +(OK|SKIPPED) +\] DistributedCuda.* \([0-9]+ ms\)' "$log" >&2
 else
   export LD_LIBRARY_PATH="$root/.deps/root/usr/lib/x86_64-linux-gnu:${LD_LIBRARY_PATH:-}"
 fi
