@@ -352,16 +352,13 @@ IterationStats Trainer::read_metrics(const UpdateStats& us, const torch::Tensor&
   if (dims_.costs && group_cost.defined()) {
     const auto tags = group_tags();
     for (size_t g = 0; g < tags.size(); ++g) {
-      std::vector<std::string> lam, cost;
-      for (const auto& c : costs) {
-        lam.push_back(c + "/" + tags[g]);
-        cost.push_back(c + "/" + tags[g]);
-      }
-      m.set_all("constraints/lambda_", lam, lagrange_->lambda[static_cast<int64_t>(g)]);
-      m.set_all("constraints/cost_", cost, group_cost[static_cast<int64_t>(g)]);
-      for (const auto& c : costs) {
-        group_names.push_back("constraints/lambda_" + c + "/" + tags[g]);
-        group_names.push_back("constraints/cost_" + c + "/" + tags[g]);
+      std::vector<std::string> names;  // "<cost>/N<n>"
+      for (const auto& c : costs) names.push_back(c + "/" + tags[g]);
+      m.set_all("constraints/lambda_", names, lagrange_->lambda[static_cast<int64_t>(g)]);
+      m.set_all("constraints/cost_", names, group_cost[static_cast<int64_t>(g)]);
+      for (const auto& n : names) {
+        group_names.push_back("constraints/lambda_" + n);
+        group_names.push_back("constraints/cost_" + n);
       }
     }
   }
