@@ -21,20 +21,19 @@ the layout `./mecrl report <out> --out <report>` reads (scripts/report/inputs.py
     <out>/study.md                                      the tables below
 Standard library only.
 
-Convergence speed: each run's episodic-return curve (metrics.csv) is smoothed
-over 5 logged episodes; the final return is the mean of the last 20 % of
-the curve; steps-to-95 % is the first step at which the smoothed curve has
-covered 95 % of the way from its first value to the final return (returns
-are negative here, so "95 % of the final return" is read as 95 % of the
-improvement).
+Convergence speed and the verdicts against issue 16's targets (WM-PPO
+reaches PPO's final return in <= 0.67x PPO's steps with a final return no
+lower; every seed meets all three constraints; the general policy meets them
+and beats `offload` at every N): scripts/study_targets.py defines each figure.
 """
 import argparse
 import csv
 import json
 import os
-import statistics
 import subprocess
 import sys
+
+import study_targets
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 MECRL = os.environ.get("MECRL_BIN", os.path.join(ROOT, "mecrl"))  # e.g. a copy, while you rebuild
@@ -83,20 +82,6 @@ def curve(run_dir):
     return steps, rets
 
 
-def convergence(run_dir):
-    steps, rets = curve(run_dir)
-    if len(rets) < 5:
-        return float("nan"), float("nan")
-    sm = [statistics.mean(rets[max(0, k - 4):k + 1]) for k in range(len(rets))]
-    tail = max(1, len(sm) // 5)
-    final = statistics.mean(rets[-tail:])
-    start = sm[0]
-    for s, v in zip(steps, sm):
-        if final == start or (v - start) / (final - start) >= 0.95:
-            return s, final
-    return steps[-1], final
-
-
 def fmt(v, key):
     if v is None:
         return "-"
@@ -127,7 +112,7 @@ def main():
         rows = {}
         for b in BASELINES:
             rows[b] = evaluate(b, b, f"{b}__N{n}", n, args.episodes, [], out)
-        conv = {}
+        conv, curves, satisfied = {}, {}, {}
         for agent in args.agents:
             for seed in args.seeds:
                 name = f"N{n}_{agent}_s{seed}"
@@ -138,12 +123,15 @@ def main():
                          f"threads={args.threads}"] + args.set, log=os.path.join(out, f"{name}.log"))
                 run_dir = sorted(d for d in os.listdir(runs) if d.startswith(name + "__"))[-1]
                 run_dir = os.path.join(runs, run_dir)
-                conv[(agent, seed)] = convergence(run_dir)
+                curves[(agent, seed)] = curve(run_dir)
+                conv[(agent, seed)] = study_targets.steps_to_95(*curves[(agent, seed)])
                 ckpt = os.path.join(run_dir, "checkpoints", "last")
                 for mode, extra in (("argmax", []), ("sampled", ["eval.deterministic=false"])):
                     m = evaluate(ckpt, f"{agent} {mode}", f"{agent}_{mode}__N{n}__s{seed}", n, args.episodes,
                                  extra, out)
                     rows[f"{agent} s{seed} {mode}"] = m
+                    if mode == "argmax":
+                        satisfied[(agent, seed)] = m.get("satisfied_all", 0) > 0
         lines += [f"## N = {n}", "", "| policy | " + " | ".join(KEYS) + " |", "|---" * (len(KEYS) + 1) + "|"]
         for name, m in rows.items():
             lines.append(f"| {name} | " + " | ".join(fmt(m.get(k), k) for k in KEYS) + " |")
@@ -151,6 +139,7 @@ def main():
         for (agent, seed), (s, f) in conv.items():
             lines.append(f"| {agent} | {seed} | {s} | {f:.2f} |")
         lines.append("")
+        lines += study_targets.verdict_lines(n, curves, satisfied, args.agents)
         write_atomic(os.path.join(out, "study.md"), "\n".join(lines))
     if args.general:
         lines += general_policy(args, out)
@@ -176,6 +165,7 @@ def general_policy(args, out):
             "satisfied_hallucination", "satisfied_all"]
     lines = [f"## one policy for every population: trained on N in {users}", "",
              "| N | policy | " + " | ".join(keys) + " | beats offload |", "|---" * (len(keys) + 3) + "|"]
+    wins_everywhere = {seed: True for seed in ckpts}
     for n in args.general:
         ref = evaluate("offload", "offload", f"offload__N{n}", n, args.episodes, [], out)
         lines.append(f"| {n} | offload | " + " | ".join(fmt(ref.get(k), k) for k in keys) + " | - |")
@@ -183,9 +173,12 @@ def general_policy(args, out):
             m = evaluate(ckpt, "general ppo_lag argmax", f"general_ppo_lag_argmax__N{n}__s{seed}", n,
                          args.episodes, [], out)
             wins = m.get("satisfied_all", 0) > 0 and m["latency_mean_s"] < ref["latency_mean_s"]
+            wins_everywhere[seed] &= wins
             lines.append(f"| {n} | general s{seed} | " + " | ".join(fmt(m.get(k), k) for k in keys) +
                          f" | {'yes' if wins else '**no**'} |")
-    return lines + [""]
+    met, of = study_targets.seeds_meeting(wins_everywhere)
+    return lines + ["", f"Target (issue 16): each seed meets all three constraints and beats `offload` at every N: "
+                        f"{met} of {of} seeds" + ("" if met == of else " (**not met**)"), ""]
 
 
 if __name__ == "__main__":

@@ -1,0 +1,109 @@
+"""Learning curves read as issue 16's targets: convergence figures of one
+run, and the verdicts of a study (several agents x seeds at one N).
+
+A run's curve is its logged episodic returns (metrics.csv, one value per
+iteration in which episodes finished), smoothed over 5 logged episodes
+(a trailing mean). Returns are negative here (minus latency), higher is
+better.
+  final return      the mean of the raw returns over the last 20 % of the curve
+  steps to 95 %     first step at which the smoothed curve has covered 95 % of
+                    the way from its first value to the final return
+  steps to reach X  first step at which the smoothed curve is >= X; never (inf)
+                    if it does not get there
+Targets (issue 16), median over seeds:
+  speed       WM-PPO reaches PPO's final return (the median of PPO's seeds'
+              final returns) in <= 0.67x the steps PPO's seeds take to reach
+              it (each agent: the median over its seeds of steps to reach;
+              a seed that never does counts as inf)
+  final       WM-PPO's median final return >= PPO's
+  constraints every seed's deterministic evaluation meets all three constraints
+Standard library only.
+"""
+import math
+import statistics
+
+WINDOW = 5            # logged episodes per smoothing window
+SPEED_RATIO = 0.67    # "about 50 % faster" (seed 000), as issue 16 reads it
+
+
+def smoothed(returns, window=WINDOW):
+    """Trailing mean over the last `window` values (fewer at the start)."""
+    return [statistics.mean(returns[max(0, k - window + 1):k + 1]) for k in range(len(returns))]
+
+
+def final_return(returns):
+    tail = max(1, len(returns) // 5)
+    return statistics.mean(returns[-tail:])
+
+
+def steps_to_95(steps, returns):
+    """(steps to 95 % of the improvement, final return); NaNs below 5 points."""
+    if len(returns) < WINDOW:
+        return float("nan"), float("nan")
+    sm = smoothed(returns)
+    final, start = final_return(returns), sm[0]
+    for s, v in zip(steps, sm):
+        if final == start or (v - start) / (final - start) >= 0.95:
+            return s, final
+    return steps[-1], final
+
+
+def steps_to_reach(steps, returns, target):
+    """First step at which the smoothed curve is >= target; inf if never."""
+    for s, v in zip(steps, smoothed(returns)):
+        if v >= target:
+            return s
+    return math.inf
+
+
+def speed_and_final(curves, agent, reference="ppo_lag"):
+    """curves: {(agent, seed): (steps, returns)}. Judges `agent` against
+    `reference` at one N. Returns a dict: target (reference's median final
+    return), steps (agent, reference: medians of steps to reach the target),
+    ratio, finals (medians), speed_ok, final_ok; None if a side has no runs."""
+    def side(name):
+        return [c for (a, _), c in sorted(curves.items()) if a == name and len(c[1]) > 0]
+    mine, ref = side(agent), side(reference)
+    if not mine or not ref:
+        return None
+    target = statistics.median(final_return(r) for _, r in ref)
+    steps_mine = statistics.median(steps_to_reach(s, r, target) for s, r in mine)
+    steps_ref = statistics.median(steps_to_reach(s, r, target) for s, r in ref)
+    final_mine = statistics.median(final_return(r) for _, r in mine)
+    ratio = steps_mine / steps_ref if steps_ref not in (0, math.inf) else math.nan
+    return {"target": target, "steps": (steps_mine, steps_ref), "ratio": ratio, "finals": (final_mine, target),
+            "speed_ok": ratio <= SPEED_RATIO, "final_ok": final_mine >= target}
+
+
+def seeds_meeting(satisfied):
+    """satisfied: {seed: bool}, every constraint met at one N. (met, of)."""
+    return sum(1 for ok in satisfied.values() if ok), len(satisfied)
+
+
+def fmt_steps(s):
+    return "never" if s == math.inf else f"{s:.0f}"
+
+
+def verdict_lines(n, curves, satisfied, agents, reference="ppo_lag"):
+    """Markdown for one N: the speed/final verdict of every agent against the
+    reference, and the constraint verdict of every agent.
+    satisfied: {(agent, seed): bool} from the deterministic evaluations."""
+    lines = [f"### targets at N = {n} (issue 16; medians over seeds)", "",
+             f"| agent | median final return | median steps to reach {reference}'s final return | "
+             f"ratio to {reference} (target <= {SPEED_RATIO}) | final >= {reference}'s | seeds meeting all three |",
+             "|---|---|---|---|---|---|"]
+    for agent in agents:
+        met, of = seeds_meeting({s: ok for (a, s), ok in satisfied.items() if a == agent})
+        cons = f"{met} of {of}" + ("" if met == of and of > 0 else " (**no**)")
+        v = speed_and_final(curves, agent, reference)
+        if v is None:
+            lines.append(f"| {agent} | - | - | - | - | {cons} |")
+            continue
+        if agent == reference:
+            lines.append(f"| {agent} | {v['finals'][0]:.2f} | {fmt_steps(v['steps'][1])} | 1 (reference) | - | {cons} |")
+            continue
+        ratio = "-" if math.isnan(v["ratio"]) else f"{v['ratio']:.2f}"
+        lines.append(f"| {agent} | {v['finals'][0]:.2f} | {fmt_steps(v['steps'][0])} | "
+                     f"{ratio} ({'yes' if v['speed_ok'] else '**no**'}) | "
+                     f"{'yes' if v['final_ok'] else '**no**'} | {cons} |")
+    return lines + [""]

@@ -1,0 +1,80 @@
+"""scripts/study_targets.py against curves whose figures follow by hand.
+
+A step curve: return `lo` for the first `jump` logged episodes, then `hi`.
+With a 5-episode trailing mean, the smoothed curve first reaches `hi` at
+index jump + 4 (the first window holding only `hi`), and lies strictly
+between lo and hi for indices jump .. jump + 3. Logged steps are 1000 (k + 1).
+Standard library only."""
+import math
+import os
+import sys
+
+sys.path.insert(0, os.path.join(os.environ.get("MECRL_SOURCE_DIR", os.path.join(os.path.dirname(__file__), "..", "..")),
+                                "scripts"))
+import study_targets as st  # noqa: E402
+
+FAILS = []
+
+
+def check(cond, what):
+    if not cond:
+        FAILS.append(what)
+
+
+def step_curve(jump, lo=-100.0, hi=-50.0, length=40):
+    steps = [1000 * (k + 1) for k in range(length)]
+    return steps, [lo if k < jump else hi for k in range(length)]
+
+
+# Smoothing and the single-run figures.
+s, r = step_curve(10)
+check(st.smoothed([1, 2, 3, 4, 5, 6]) == [1, 1.5, 2, 2.5, 3, 4], "trailing mean over 5")
+check(st.final_return(r) == -50.0, "final = mean of the last 20 % (all hi)")
+check(st.final_return([0, 0, 0, 0, 0, 0, 0, 0, -1, -3]) == -2.0, "final of 10 points = mean of the last 2")
+check(st.steps_to_reach(s, r, -50.0) == 15000, "reaches hi at index jump + 4 = 14 -> step 15000")
+check(st.steps_to_reach(s, r, -90.0) == 11000, "(4 lo + 1 hi) / 5 = -90 at index 10 -> step 11000")
+check(st.steps_to_reach(s, r, -49.0) == math.inf, "never above hi")
+# 95 % of the way from -100 to -50 is -52.5: only the all-hi window (index 14) gets there.
+check(st.steps_to_95(s, r) == (15000, -50.0), "steps to 95 % of the improvement")
+check(all(math.isnan(v) for v in st.steps_to_95([1, 2], [0.0, 1.0])), "fewer than 5 points: NaN")
+
+# A study at one N (a jump at j reaches hi at step 1000 (j + 5)): 5 PPO seeds jumping at 10, 12, 14, 16,
+# 18 (15k, 17k, 19k, 21k, 23k; median 19k); WM seeds jumping at 5, 6, 7, 8, 30 (10k, 11k, 12k, 13k, 35k;
+# median 12k).
+curves = {("ppo_lag", k + 1): step_curve(j) for k, j in enumerate([10, 12, 14, 16, 18])}
+curves.update({("wm_ppo_lag", k + 1): step_curve(j) for k, j in enumerate([5, 6, 7, 8, 30])})
+v = st.speed_and_final(curves, "wm_ppo_lag")
+check(v["target"] == -50.0, "target = PPO's median final return")
+check(v["steps"] == (12000, 19000), f"median steps to reach: {v['steps']}")
+check(abs(v["ratio"] - 12 / 19) < 1e-12 and v["speed_ok"], "12/19 = 0.63 <= 0.67")
+check(v["final_ok"], "equal final returns pass 'no lower'")
+
+# One WM seed ends lower: final -60 for seed 5; the median final stays -50 (three of five at hi).
+lower = dict(curves)
+lower[("wm_ppo_lag", 5)] = step_curve(30, hi=-60.0)
+check(st.speed_and_final(lower, "wm_ppo_lag")["final_ok"], "median final unchanged by one low seed")
+# Three WM seeds end at -60: they never reach -50 (inf); median steps inf, ratio inf, both verdicts fail.
+worse = dict(curves)
+for seed in (1, 2, 3):
+    worse[("wm_ppo_lag", seed)] = step_curve(5, hi=-60.0)
+w = st.speed_and_final(worse, "wm_ppo_lag")
+check(w["steps"][0] == math.inf and not w["speed_ok"] and not w["final_ok"], f"three low seeds: {w}")
+# Slower WM: jumps at 9, 10, 11, 12, 13 -> reach at 14k..18k, median 16k; 16/19 = 0.84 > 0.67.
+slow = {k: c for k, c in curves.items() if k[0] == "ppo_lag"}
+slow.update({("wm_ppo_lag", k + 1): step_curve(j) for k, j in enumerate([9, 10, 11, 12, 13])})
+sv = st.speed_and_final(slow, "wm_ppo_lag")
+check(sv["steps"][0] == 16000 and not sv["speed_ok"] and sv["final_ok"], f"slower WM: {sv}")
+check(st.speed_and_final(curves, "cell_ppo") is None, "no runs of an agent: None")
+
+# Constraint verdicts and the Markdown.
+check(st.seeds_meeting({1: True, 2: False, 3: True}) == (2, 3), "2 of 3 seeds")
+sat = {("ppo_lag", s): True for s in range(1, 6)}
+sat.update({("wm_ppo_lag", s): s != 4 for s in range(1, 6)})
+md = "\n".join(st.verdict_lines(100, curves, sat, ["ppo_lag", "wm_ppo_lag"]))
+check("| ppo_lag | -50.00 | 19000 | 1 (reference) | - | 5 of 5 |" in md, "reference row:\n" + md)
+check("| wm_ppo_lag | -50.00 | 12000 | 0.63 (yes) | yes | 4 of 5 (**no**) |" in md, "WM row:\n" + md)
+
+if FAILS:
+    print("\n".join("FAIL: " + f for f in FAILS))
+    sys.exit(1)
+print("study_targets: all checks passed")
