@@ -24,7 +24,12 @@ torch::Tensor WorldModelImpl::step(const torch::Tensor& x, const torch::Tensor& 
 
 WorldModelLearner::WorldModelLearner(const WorldModelConfig& cfg, const PolicySpec& spec, int64_t heads,
                                      int64_t value_users, torch::Device device, ReturnScaler reward_scaler)
-    : cfg_(cfg), spec_(spec), heads_(heads), value_users_(value_users), device_(device), scaler_(std::move(reward_scaler)) {
+    : cfg_(cfg),
+      spec_(spec),
+      heads_(heads),
+      value_users_(value_users),
+      device_(device),
+      scaler_(std::move(reward_scaler)) {
   model_ = WorldModel(spec.features, spec.actions, heads, cfg.hidden);
   model_->to(device);
   opt_ = std::make_unique<torch::optim::Adam>(model_->parameters(), torch::optim::AdamOptions(cfg.lr));
@@ -33,7 +38,9 @@ WorldModelLearner::WorldModelLearner(const WorldModelConfig& cfg, const PolicySp
 
 const torch::Tensor& WorldModelLearner::reward_targets(const Rollout& ro) const {
   if (!learns_raw_rewards()) return ro.rewards;
-  if (!ro.raw_rewards.defined()) throw std::logic_error("world model: wm.raw_targets needs Rollout::keep_raw_rewards()");
+  if (!ro.raw_rewards.defined()) {
+    throw std::logic_error("world model: wm.raw_targets needs Rollout::keep_raw_rewards()");
+  }
   return ro.raw_rewards;
 }
 
