@@ -143,6 +143,9 @@ AgentConfig read_agent_config(ConfigReader& r, int num_costs) {
   r.get("wm.imagine_weight", w.imagine_weight, 0, 10, "weight of imagined samples in the PPO loss");
   r.get_positive("wm.gate_threshold", w.gate_threshold, 1e6, "max normalised validation MSE to use the model");
   r.get("wm.warmup_iterations", w.warmup_iterations, 0, 1 << 20, "iterations of plain PPO before the model is used");
+  r.get("wm.raw_targets", w.raw_targets,
+        "reward head learns the raw streams and imagination scales them by the current ppo.norm_reward "
+        "scaler (false: it learns the scaled streams of each rollout's time)");
 
   TrainConfig& t = c.train;
   r.get("train.total_steps", t.total_steps, 1, 1ll << 50, "env steps (cell-slots) to train for");

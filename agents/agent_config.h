@@ -63,6 +63,7 @@ struct WorldModelConfig {
   float imagine_weight = 0.5f; // w_im of imagined samples in the PPO loss
   float gate_threshold = 0.5f; // max validation error (normalised MSE) to use the model
   int warmup_iterations = 2;   // plain PPO until the model has seen this many rollouts
+  bool raw_targets = true;     // learn the raw reward/cost streams, scale them when imagining
 };
 
 struct TrainConfig {

@@ -136,15 +136,21 @@ void check_replay_tensors(const std::map<std::string, TensorBlob>& extra, int64_
     const char* dtype;
     std::vector<int64_t> tail;  // the shape after [T, E]
   };
-  const Field fields[] = {{"obs", "F32", {users, features}},  {"next_obs", "F32", {users, features}},
-                          {"active", "U8", {users}},          {"next_active", "U8", {users}},
-                          {"actions", "I64", {users}},        {"rewards", "F32", {-1, -1}},
-                          {"terminated", "U8", {}},           {"truncated", "U8", {}},
-                          {"joint", "F32", {actions - 1}}};
+  const std::vector<Field> common = {{"obs", "F32", {users, features}},  {"next_obs", "F32", {users, features}},
+                                     {"active", "U8", {users}},          {"next_active", "U8", {users}},
+                                     {"actions", "I64", {users}},        {"terminated", "U8", {}},
+                                     {"truncated", "U8", {}},            {"joint", "F32", {actions - 1}}};
   for (int k = 0;; ++k) {
     const std::string prefix = fmt::format("replay.{}.", k);
     const auto first = extra.lower_bound(prefix);
     if (first == extra.end() || first->first.compare(0, prefix.size(), prefix) != 0) break;
+    // The reward streams the model learns: scaled ("rewards") or raw
+    // ("raw_rewards", wm.raw_targets); without either, "rewards" is named missing.
+    std::vector<Field> fields = common;
+    for (const char* r : {"rewards", "raw_rewards"}) {
+      if (extra.count(prefix + r)) fields.push_back({r, "F32", {-1, -1}});
+    }
+    if (fields.size() == common.size()) fields.push_back({"rewards", "F32", {-1, -1}});
     int64_t steps = -1;
     for (const Field& f : fields) {
       const std::string name = prefix + f.name;

@@ -37,7 +37,8 @@ void check_trainer_tensors(const std::map<std::string, TensorBlob>& extra, int64
 // The world model's replay in extra.safetensors ("replay.<k>.<field>",
 // k = 0, 1, ...): every field of a rollout present, with the dtypes and the
 // shapes agents/rollout.h gives them for E = num_envs, U users, F features
-// and A actions ([T, E, U, F] observations, ...), T the same across fields.
+// and A actions ([T, E, U, F] observations, ...), T the same across fields;
+// the reward streams as "rewards" (scaled) or "raw_rewards" (wm.raw_targets).
 void check_replay_tensors(const std::map<std::string, TensorBlob>& extra, int64_t num_envs, int64_t users,
                           int64_t features, int64_t actions, const std::string& origin);
 

@@ -37,4 +37,6 @@ void Rollout::resize_decisions(int64_t D) {
   dec_logp = torch::zeros({T, D}, f);
 }
 
+void Rollout::keep_raw_rewards() { raw_rewards = torch::zeros_like(rewards); }
+
 }  // namespace mecrl::agents

@@ -18,6 +18,11 @@ struct Rollout {
   torch::Tensor actions;      // [T, E, U] int64 (0 where the user did not decide)
   torch::Tensor values;       // [T, E, Uv, K] float32: V(obs), one critic pass after the rollout
   torch::Tensor rewards;      // [T, E, Uv, K] float32: the streams the critic learns (scaled)
+  // [T, E, Uv, K] float32: the same streams in the env's own units, before
+  // ppo.norm_reward's return scaler. Allocated only where the world model
+  // learns them (wm.raw_targets with ppo.norm_reward: keep_raw_rewards),
+  // else undefined (without the scaler `rewards` is raw already).
+  torch::Tensor raw_rewards;
   torch::Tensor raw_costs;    // [T, E, C] float32
   torch::Tensor terminated;   // [T, E] bool
   torch::Tensor truncated;    // [T, E] bool
@@ -33,6 +38,7 @@ struct Rollout {
   static Rollout allocate(int64_t T, int64_t E, int64_t U, int64_t F, int64_t A, int64_t C, int64_t Uv, int64_t K,
                           int64_t D, torch::Device device);
   void resize_decisions(int64_t D);  // a new capacity (buffers reallocated)
+  void keep_raw_rewards();           // allocates raw_rewards (the collector fills it from then on)
   int64_t steps() const { return obs.size(0); }
   int64_t decision_capacity() const { return dec_rows.size(1); }
 };

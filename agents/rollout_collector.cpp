@@ -129,6 +129,7 @@ void RolloutCollector::collect(ActorCritic& policy, ReturnScaler& scaler, Rollou
     const auto term = et_.terminated.to(torch::kBool), trunc = et_.truncated.to(torch::kBool);
     const auto done = term.logical_or(trunc);
     auto streams = reward_streams();
+    if (ro.raw_rewards.defined()) ro.raw_rewards[t].copy_(streams);
     if (cfg_.ppo.norm_reward) {
       streams = scaler->scale(streams.reshape({E * Uv_, K_}), done.repeat_interleave(Uv_)).reshape({E, Uv_, K_});
     }

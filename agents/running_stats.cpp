@@ -60,9 +60,13 @@ torch::Tensor ReturnScalerImpl::scale(const torch::Tensor& r, const torch::Tenso
   torch::NoGradGuard no_grad;
   returns.copy_(returns * gamma + r.to(torch::kFloat64));
   stats->update(returns, comm);
-  const auto out = r / (stats->var + 1e-8).sqrt().to(r.dtype());
+  const auto out = apply(r);
   returns.masked_fill_(done.unsqueeze(-1).to(torch::kBool), 0.0);
   return out;
+}
+
+torch::Tensor ReturnScalerImpl::apply(const torch::Tensor& r) const {
+  return r / (stats->var + 1e-8).sqrt().to(r.dtype());
 }
 
 }  // namespace mecrl::agents

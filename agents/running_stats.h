@@ -25,8 +25,13 @@ TORCH_MODULE(RunningMeanStd);
 // discounted return. Streams are the last dimension (reward, then costs).
 struct ReturnScalerImpl : torch::nn::Module {
   ReturnScalerImpl(int64_t envs = 1, int64_t streams = 1, double gamma = 0.99);
-  // r: [envs, streams] raw; done: [envs] bool. Returns r / sqrt(var(G) + eps).
+  // r: [envs, streams] raw; done: [envs] bool. Updates the statistics with
+  // this step's returns G, then returns apply(r).
   torch::Tensor scale(const torch::Tensor& r, const torch::Tensor& done);
+  // r: [..., streams] raw -> r / sqrt(var(G) + eps) with the statistics as
+  // they stand (no update): how the world model's raw predictions are put
+  // into the scale of the rollout's streams at imagination time.
+  torch::Tensor apply(const torch::Tensor& r) const;
   torch::Tensor returns;  // [envs, streams] running discounted return
   RunningMeanStd stats{nullptr};
   double gamma;

@@ -65,7 +65,10 @@ Trainer::Trainer(VecEnv& env, const AgentConfig& cfg, std::string run_dir, std::
   scaler_ = ReturnScaler(dims_.num_envs * Uv_, K_, p.gamma);
   scaler_->to(device_);
   opt_ = std::make_unique<torch::optim::Adam>(policy_->parameters(), torch::optim::AdamOptions(p.lr).eps(p.adam_eps));
-  if (cfg_.wm.enabled) wm_ = std::make_unique<WorldModelLearner>(cfg_.wm, spec, K_, Uv_, device_);
+  if (cfg_.wm.enabled) {
+    wm_ = std::make_unique<WorldModelLearner>(cfg_.wm, spec, K_, Uv_, device_,
+                                              p.norm_reward ? scaler_ : ReturnScaler(nullptr));
+  }
   collector_ = std::make_unique<RolloutCollector>(env_, cfg_, Uv_, K_);
   if (!cfg_.train.num_users.empty()) {  // the layout envs/population_env.h presents
     const auto present = population_present(cfg_.train.num_users, dims_.num_envs);
@@ -108,6 +111,7 @@ Trainer::Trainer(VecEnv& env, const AgentConfig& cfg, std::string run_dir, std::
   const int64_t T = cfg_.train.rollout_steps;
   ro_ = Rollout::allocate(T, dims_.num_envs, dims_.users, dims_.features, dims_.actions, dims_.costs, Uv_, K_, cap,
                           device_);
+  if (wm_ && wm_->learns_raw_rewards()) ro_.keep_raw_rewards();
   trunc_capacity_ = dims_.num_envs;  // one time limit per env per rollout; grows if episodes are shorter
   num_iterations_ = std::max<long long>(1, cfg_.train.total_steps / (T * dims_.num_envs * comm_->world_size()));
   last_info_.assign(dims_.info, NAN);

@@ -46,7 +46,7 @@ void Trainer::load_rank_state(const std::map<std::string, TensorBlob>& s) {
     for (const auto& [k, b] : s) {
       if (k.rfind("wm.", 0) == 0) replay[k.substr(3)] = from_blob_copy(b);
     }
-    wm_->load_replay(replay);
+    wm_->load_replay(replay, fmt::format("{}/checkpoints/last (rank {})", run_dir_, comm_->rank()));
   }
 }
 
@@ -131,7 +131,7 @@ void Trainer::resume() {
     for (const auto& [k, b] : data.extra) {
       if (k.rfind("rank", 0) != 0) replay[k] = from_blob_copy(b);
     }
-    wm_->load_replay(replay);
+    wm_->load_replay(replay, dir + "/extra.safetensors");
   }
   env_.load_state(std::vector<uint8_t>(data.env_state.begin(), data.env_state.end()));
   if (data.extra.count("trainer.ep_step")) {

@@ -2,7 +2,11 @@
 
 #include "agents/ppo_update.h"
 
+#include <fmt/format.h>
+
 #include <cmath>
+
+#include "core/error.h"
 
 namespace mecrl::agents {
 
@@ -19,12 +23,25 @@ WorldModelImpl::WorldModelImpl(int64_t f, int64_t a, int64_t k, int64_t h) : fea
 torch::Tensor WorldModelImpl::step(const torch::Tensor& x, const torch::Tensor& h) { return gru->forward(x, h); }
 
 WorldModelLearner::WorldModelLearner(const WorldModelConfig& cfg, const PolicySpec& spec, int64_t heads,
-                                     int64_t value_users, torch::Device device)
-    : cfg_(cfg), spec_(spec), heads_(heads), value_users_(value_users), device_(device) {
+                                     int64_t value_users, torch::Device device, ReturnScaler reward_scaler)
+    : cfg_(cfg),
+      spec_(spec),
+      heads_(heads),
+      value_users_(value_users),
+      device_(device),
+      scaler_(std::move(reward_scaler)) {
   model_ = WorldModel(spec.features, spec.actions, heads, cfg.hidden);
   model_->to(device);
   opt_ = std::make_unique<torch::optim::Adam>(model_->parameters(), torch::optim::AdamOptions(cfg.lr));
   gate_ = torch::zeros({}, torch::TensorOptions().dtype(torch::kFloat32).device(device));
+}
+
+const torch::Tensor& WorldModelLearner::reward_targets(const Rollout& ro) const {
+  if (!learns_raw_rewards()) return ro.rewards;
+  if (!ro.raw_rewards.defined()) {
+    throw std::logic_error("world model: wm.raw_targets needs Rollout::keep_raw_rewards()");
+  }
+  return ro.raw_rewards;
 }
 
 torch::Tensor WorldModelLearner::inputs(const torch::Tensor& obs_n, const torch::Tensor& actions,
@@ -45,7 +62,7 @@ WorldModelLearner::Batch WorldModelLearner::sample_windows(const Rollout& ro, Ac
   const auto obs_n = policy->norm(ro.obs.index({t, e, i}));
   b.x = inputs(obs_n, ro.actions.index({t, e, i}), ro.active.index({t, e, i}), ro.joint.index({t, e}));
   b.delta = policy->norm(ro.next_obs.index({t, e, i})) - obs_n;
-  b.reward = ro.rewards.index({t, e, iv});
+  b.reward = reward_targets(ro).index({t, e, iv});
   const auto term = ro.terminated.index({t, e});
   b.cont = 1 - term.to(torch::kFloat32);
   b.reset = term.logical_or(ro.truncated.index({t, e})).to(torch::kFloat32);
@@ -67,8 +84,9 @@ std::tuple<torch::Tensor, torch::Tensor, torch::Tensor> WorldModelLearner::losse
   }
   const auto pd = torch::stack(d), pr = torch::stack(r), pc = torch::stack(c), pa = torch::stack(a);
   // Each head's error relative to its target's variance (1 - R^2), so that
-  // the reward and cost streams (small numbers once scaled) weigh as much as
-  // the observation; constant features carry no information and are skipped.
+  // the reward and cost streams (small numbers, raw or scaled) weigh as much
+  // as the observation, whatever their units; constant features carry no
+  // information and are skipped.
   const std::vector<int64_t> dims = {0, 1};
   const auto obs_var = (b.delta - b.delta.mean(dims)).pow(2).mean(dims).detach();  // [F]
   const auto varying = (obs_var > 1e-6).to(obs_var.dtype());
@@ -93,7 +111,12 @@ WorldModelDeviceStats WorldModelLearner::fit(const Rollout& ro, ActorCritic& pol
   }
   Rollout copy;  // the rollout's tensors are reused by the next one: keep clones of what the model reads
   copy.obs = ro.obs.clone(); copy.next_obs = ro.next_obs.clone(); copy.active = ro.active.clone();
-  copy.next_active = ro.next_active.clone(); copy.actions = ro.actions.clone(); copy.rewards = ro.rewards.clone();
+  copy.next_active = ro.next_active.clone(); copy.actions = ro.actions.clone();
+  if (learns_raw_rewards()) {
+    copy.raw_rewards = reward_targets(ro).clone();
+  } else {
+    copy.rewards = ro.rewards.clone();
+  }
   copy.terminated = ro.terminated.clone(); copy.truncated = ro.truncated.clone(); copy.joint = ro.joint.clone();
   replay_.push_back(copy);
   while (static_cast<int>(replay_.size()) > cfg_.replay_rollouts) replay_.pop_front();
@@ -169,6 +192,7 @@ ImaginedBatch WorldModelLearner::imagine(const Rollout& ro, ActorCritic& policy,
     const auto next_n = s_n + model_->delta_head(h).reshape({K, U, F});
     auto rhat = model_->reward_head(h).reshape({K, U, heads_});
     if (value_users_ == 1) rhat = rhat.mean(1, true);  // the team reward, as every user predicts it
+    if (learns_raw_rewards()) rhat = scaler_->apply(rhat);  // into the scale of this rollout's streams and critic
     r_k.push_back(rhat);
     c_k.push_back(torch::sigmoid(model_->cont_head(h)).reshape({K, U}).mean(1).reshape({K, 1, 1}));
     active = torch::sigmoid(model_->active_head(h)).reshape({K, U}) > 0.5;
@@ -217,22 +241,32 @@ std::map<std::string, torch::Tensor> WorldModelLearner::replay_tensors() const {
     const auto p = "replay." + std::to_string(k) + ".";
     const Rollout& r = replay_[k];
     m[p + "obs"] = r.obs; m[p + "next_obs"] = r.next_obs; m[p + "active"] = r.active;
-    m[p + "next_active"] = r.next_active; m[p + "actions"] = r.actions; m[p + "rewards"] = r.rewards;
+    m[p + "next_active"] = r.next_active; m[p + "actions"] = r.actions;
+    if (r.raw_rewards.defined()) m[p + "raw_rewards"] = r.raw_rewards; else m[p + "rewards"] = r.rewards;
     m[p + "terminated"] = r.terminated; m[p + "truncated"] = r.truncated; m[p + "joint"] = r.joint;
   }
   m["gate_open"] = gate_.to(torch::kInt64);
   return m;
 }
 
-void WorldModelLearner::load_replay(const std::map<std::string, torch::Tensor>& m) {
+void WorldModelLearner::load_replay(const std::map<std::string, torch::Tensor>& m, const std::string& origin) {
   replay_.clear();
+  const char* want = learns_raw_rewards() ? "raw_rewards" : "rewards";
   for (size_t k = 0;; ++k) {
     const auto p = "replay." + std::to_string(k) + ".";
     if (!m.count(p + "obs")) break;
+    if (!m.count(p + want)) {
+      throw UsageError(fmt::format(
+          "{}: the world model's replay has no '{}{}': it was written with {} reward streams, this run's model learns "
+          "{} ones (resume with wm.raw_targets={}, or start a new run)",
+          origin, p, want, learns_raw_rewards() ? "scaled" : "raw", learns_raw_rewards() ? "raw" : "scaled",
+          learns_raw_rewards() ? "false" : "true"));
+    }
     Rollout r;
     auto get = [&](const char* name) { return m.at(p + name).to(device_); };
     r.obs = get("obs"); r.next_obs = get("next_obs"); r.active = get("active").to(torch::kBool);
-    r.next_active = get("next_active").to(torch::kBool); r.actions = get("actions"); r.rewards = get("rewards");
+    r.next_active = get("next_active").to(torch::kBool); r.actions = get("actions");
+    (learns_raw_rewards() ? r.raw_rewards : r.rewards) = get(want);
     r.terminated = get("terminated").to(torch::kBool); r.truncated = get("truncated").to(torch::kBool);
     r.joint = get("joint");
     replay_.push_back(r);

@@ -20,6 +20,7 @@
 #include "agents/lagrangian.h"
 #include "agents/policy.h"
 #include "agents/rollout.h"
+#include "agents/running_stats.h"
 
 namespace mecrl::agents {
 
@@ -63,8 +64,13 @@ struct ImaginedBatch {
 
 class WorldModelLearner {
  public:
+  // `reward_scaler`: the rollout's return scaler where ppo.norm_reward is on,
+  // else nullptr. With it and wm.raw_targets, the reward head learns the raw
+  // streams (ro.raw_rewards, stationary across the replay) and imagination
+  // scales its predictions by the scaler as it stands (apply: no update);
+  // otherwise the head learns ro.rewards as each rollout stored them.
   WorldModelLearner(const WorldModelConfig& cfg, const PolicySpec& spec, int64_t heads, int64_t value_users,
-                    torch::Device device);
+                    torch::Device device, ReturnScaler reward_scaler = nullptr);
 
   // Validates on `ro` (not yet seen), adds it to the replay, trains, and
   // sets the gate. No host read: the gate stays on the device.
@@ -80,9 +86,14 @@ class WorldModelLearner {
 
   WorldModel& model() { return model_; }
   torch::optim::Adam& optimizer() { return *opt_; }
-  // Replay contents, for exact resume.
+  // Replay contents, for exact resume. A replay of the other kind of reward
+  // streams (raw vs scaled) is refused with a UsageError naming `origin`.
   std::map<std::string, torch::Tensor> replay_tensors() const;
-  void load_replay(const std::map<std::string, torch::Tensor>& t);
+  void load_replay(const std::map<std::string, torch::Tensor>& t, const std::string& origin);
+  // What the reward head learns from `ro` [T, E, Uv, K]: ro.raw_rewards when
+  // it learns raw streams, else ro.rewards.
+  const torch::Tensor& reward_targets(const Rollout& ro) const;
+  bool learns_raw_rewards() const { return static_cast<bool>(scaler_) && cfg_.raw_targets; }
 
  private:
   struct Batch {
@@ -100,6 +111,7 @@ class WorldModelLearner {
   torch::Device device_;
   WorldModel model_{nullptr};
   std::unique_ptr<torch::optim::Adam> opt_;
+  ReturnScaler scaler_{nullptr};  // ppo.norm_reward's scaler, or none
   std::deque<Rollout> replay_;
   torch::Tensor gate_;  // [] float32 on the device
   Communicator* comm_ = nullptr;

@@ -64,6 +64,16 @@ TEST(CheckpointCheck, ReplayOfTheRolloutShapes) {
   other_steps["replay.0.next_obs"] = blob("F32", {4, 3, 4, 6});
   EXPECT_EQ(error_of(other_steps), "x.safetensors: tensor 'replay.0.next_obs' is F32 [4, 3, 4, 6]; the rollout of 3 "
                                    "envs holds F32 [T, 3, 4, 6]");
+  // wm.raw_targets: the raw streams in place of the scaled ones, checked the same way.
+  auto raw = replay(1);
+  raw["replay.0.raw_rewards"] = raw["replay.0.rewards"];
+  raw.erase("replay.0.rewards");
+  EXPECT_EQ(error_of(raw), "(accepted)");
+  raw["replay.0.raw_rewards"] = blob("F32", {5, 2, 4, 2});
+  EXPECT_EQ(error_of(raw), "x.safetensors: tensor 'replay.0.raw_rewards' is F32 [5, 2, 4, 2]; the rollout of 3 envs "
+                           "holds F32 [T, 3, -1, -1]");
+  raw.erase("replay.0.raw_rewards");
+  EXPECT_EQ(error_of(raw), "x.safetensors: tensor 'replay.0.rewards' is missing");
   auto other_dtype = replay(1);
   other_dtype["replay.0.actions"] = blob("F32", {5, 3, 4});
   EXPECT_EQ(error_of(other_dtype),

@@ -6,6 +6,7 @@
 
 #include <filesystem>
 #include <limits>
+#include <vector>
 
 #include "agents/host_reads.h"
 #include "agents/rollout_collector.h"
@@ -155,6 +156,61 @@ TEST(Rollout, DecidersBeyondTheCapacityAreCountedAndLeftOut) {
   }
   EXPECT_GT(dropped, 0);
   EXPECT_EQ(s.collector.tally().dropped.item<int64_t>(), dropped);
+}
+
+// With ppo.norm_reward on and wm.raw_targets (the default), the world model
+// learns the env's own reward and cost streams: a twin env stepped here with
+// the rollout's actions gives them (cell critic: each cell's [reward, costs]),
+// not the collector. With wm.raw_targets = false it learns the scaled ones.
+TEST(Rollout, WorldModelLearnsTheEnvsRawStreams) {
+  torch::manual_seed(4);
+  const int U = 10, E = 3;
+  const int64_t T = 24;
+  OffEnv env(params(U), E, CpuExec{1}), twin(params(U), E, CpuExec{1});
+  const EnvDims d = env.dims();
+  const int64_t K = 1 + d.costs;
+  AgentConfig cfg = Rig::config(E, T);
+  cfg.ppo.norm_reward = true;
+  cfg.ppo.critic = "cell";
+  const PolicySpec spec{d.features, d.actions, U, K, 16, "cell", false};
+  ActorCritic policy(spec);
+  ReturnScaler scaler(E, K, 0.99);
+  Rollout ro = Rollout::allocate(T, E, U, d.features, d.actions, d.costs, 1, K, E * U, torch::kCPU);
+  ro.keep_raw_rewards();
+  RolloutCollector collector(env, cfg, 1, K);
+  collector.collect(policy, scaler, ro);
+
+  const EnvTensors et = wrap_env(twin);
+  std::vector<torch::Tensor> streams;
+  for (int64_t t = 0; t < T; ++t) {
+    const auto a = ro.actions[t].to(torch::kInt32).contiguous();
+    twin.step(a.data_ptr<int32_t>());
+    streams.push_back(torch::cat({et.reward.reshape({E, 1}), et.costs}, -1).unsqueeze(1).clone());  // [E, 1, K]
+  }
+  const auto truth = torch::stack(streams);  // [T, E, 1, K] in the env's units
+  ASSERT_GT(truth.abs().sum().item<double>(), 0);
+  EXPECT_TRUE(torch::equal(ro.raw_rewards, truth));
+  EXPECT_FALSE(torch::allclose(ro.rewards, truth)) << "the critic's streams are scaled";
+
+  WorldModelConfig w;
+  w.hidden = 8;
+  w.window = 4;
+  w.batch_windows = 4;
+  w.updates = 1;
+  WorldModelLearner wm(w, spec, K, 1, torch::kCPU, scaler);
+  EXPECT_TRUE(torch::equal(wm.reward_targets(ro), truth));
+  wm.fit(ro, policy, 0);
+  auto replay = wm.replay_tensors();
+  EXPECT_TRUE(torch::equal(replay.at("replay.0.raw_rewards"), truth)) << "the replay keeps the raw streams";
+  EXPECT_EQ(replay.count("replay.0.rewards"), 0u) << "and only them";
+
+  w.raw_targets = false;  // the old behaviour: the streams as scaled when the rollout was collected
+  WorldModelLearner legacy(w, spec, K, 1, torch::kCPU, scaler);
+  EXPECT_TRUE(torch::equal(legacy.reward_targets(ro), ro.rewards));
+  legacy.fit(ro, policy, 0);
+  replay = legacy.replay_tensors();
+  EXPECT_TRUE(torch::equal(replay.at("replay.0.rewards"), ro.rewards));
+  EXPECT_EQ(replay.count("replay.0.raw_rewards"), 0u);
 }
 
 // The default configuration reads the device once per iteration: the

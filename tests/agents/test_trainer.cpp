@@ -118,6 +118,50 @@ TEST(Trainer, CheckpointEveryIterationThenResumeEqualsUninterrupted) {
   expect_resume_equals_straight(small_lagrangian_config(0.1f), 4, 6, 1, "every");
 }
 
+// wm.raw_targets (issue 16). Without ppo.norm_reward the raw and the scaled
+// streams are one thing: both settings train the same run, bit for bit. With
+// it they part from the first model fit (the reward head learns other
+// numbers), and a checkpoint whose replay holds the other kind of streams is
+// refused with one line naming the setting.
+TEST(Trainer, WorldModelRawTargets) {
+  const auto params = offload_params({"env.num_users=10", "env.episode_slots=50"});
+  const fs::path old_dir = temp_dir("old_scaled");
+  auto run = [&](bool norm_reward, bool raw, const fs::path& dir, int checkpoint_every) {
+    AgentConfig c = small_lagrangian_config(0.1f);
+    test_configs::add_small_world_model(c);
+    c.ppo.norm_reward = norm_reward;
+    c.wm.raw_targets = raw;
+    c.train.checkpoint_every = checkpoint_every;
+    c.train.quiet = true;
+    OffEnv env(params, 4, CpuExec{1});
+    Trainer t(env, c, dir.string());
+    t.train(3);
+    std::vector<double> errors;
+    for (const auto& st : t.history()) errors.push_back(st.wm.val_reward_error);
+    return std::make_pair(params_of(t.policy()), errors);
+  };
+  const auto plain_raw = run(false, true, temp_dir("raw_plain"), 1000);
+  const auto plain_old = run(false, false, temp_dir("old_plain"), 1000);
+  expect_identical(plain_raw.first, plain_old.first);
+  EXPECT_EQ(plain_raw.second, plain_old.second);
+  const auto scaled_raw = run(true, true, temp_dir("raw_scaled"), 1000);
+  const auto scaled_old = run(true, false, old_dir, 3);
+  EXPECT_NE(scaled_raw.second[2], scaled_old.second[2]);
+
+  // Resuming the raw_targets = false run's checkpoint with raw targets.
+  AgentConfig c = small_lagrangian_config(0.1f);
+  test_configs::add_small_world_model(c);
+  OffEnv env(params, 4, CpuExec{1});
+  Trainer t(env, c, old_dir.string());
+  try {
+    t.resume();
+    ADD_FAILURE() << "a replay of scaled streams resumed with wm.raw_targets = true";
+  } catch (const UsageError& e) {
+    EXPECT_NE(std::string(e.what()).find("replay has no 'replay.0.raw_rewards'"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("resume with wm.raw_targets=false"), std::string::npos) << e.what();
+  }
+}
+
 TEST(Trainer, CorruptCheckpointsAreRejected) {
   const fs::path dir = temp_dir("corrupt");
   CartEnv env(cartpole::CartPoleParams{}, 4, CpuExec{1});
