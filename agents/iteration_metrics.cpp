@@ -110,7 +110,16 @@ std::string progress_line(const IterationStats& st, long long num_iterations, co
                                  st.reward_per_step);
   if (!infos.empty()) line += fmt::format(" | {} {:.2f}", infos[0], st.episode_info[0]);
   for (size_t k = 0; k < costs.size(); ++k) {
-    line += fmt::format(" | {} {:+.3g} (λ {:.3f})", costs[k], st.cost_per_step[k], st.lambda[k]);
+    // Population groups: every group's multiplier, in train.num_users order
+    // (the pooled one, their mean over envs, hides a group that violates).
+    std::string per_group;
+    const std::string prefix = "constraints/lambda_" + costs[k] + "/";
+    for (const auto& [tag, value] : st.group_constraints) {
+      if (tag.compare(0, prefix.size(), prefix) != 0) continue;
+      per_group += fmt::format("{}{:.3f}", per_group.empty() ? "" : "/", value);
+    }
+    line += per_group.empty() ? fmt::format(" | {} {:+.3g} (λ {:.3f})", costs[k], st.cost_per_step[k], st.lambda[k])
+                              : fmt::format(" | {} {:+.3g} (λ per N {})", costs[k], st.cost_per_step[k], per_group);
   }
   if (wm) line += fmt::format(" | wm err {:.3f}{}", st.wm.val_error, st.wm.gate_open > 0 ? " on" : " off");
   if (st.decisions_dropped > 0) line += fmt::format(" | {:.0f} decisions over capacity", st.decisions_dropped);

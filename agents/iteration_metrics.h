@@ -63,7 +63,8 @@ std::string first_non_finite(const IterationStats& st);
 Scalars tagged_scalars(const IterationStats& st, double learning_rate, int users, const std::vector<std::string>& cost_names,
                        const std::vector<std::string>& info_names, bool world_model);
 
-// One progress line (iteration, steps, SPS, return, costs and multipliers, ETA).
+// One progress line (iteration, steps, SPS, return, costs and multipliers, ETA);
+// with population groups, each cost's multipliers per group ("λ per N a/b/c").
 std::string progress_line(const IterationStats& st, long long num_iterations, const std::vector<std::string>& cost_names,
                           const std::vector<std::string>& info_names, bool world_model, double eta_s);
 

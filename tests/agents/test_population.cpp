@@ -5,12 +5,14 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <cstdio>
 #include <cstring>
 #include <filesystem>
 #include <random>
 
 #include <nlohmann/json.hpp>
 
+#include "agents/iteration_metrics.h"
 #include "agents/trainer.h"
 #include "core/atomic_file.h"
 #include "core/error.h"
@@ -186,6 +188,15 @@ TEST(Population, GroupMultipliersResumeAndMismatchIsRefused) {
   EXPECT_EQ(h.at("constraints/lambda_accuracy/N8"), static_cast<double>(lam[1][1].item<float>()));
   EXPECT_TRUE(h.count("constraints/cost_energy/N4"));
   EXPECT_TRUE(h.count("constraints/cost_energy"));
+  // The progress line shows each cost's multiplier per group, in train.num_users order.
+  const std::vector<std::string> costs = {"energy", "accuracy", "hallucination"};
+  const std::string line = agents::progress_line(straight.history().back(), 3, costs, {}, false, 0);
+  for (int k = 0; k < 3; ++k) {
+    char want[96];
+    std::snprintf(want, sizeof want, "%s %+.3g (λ per N %.3f/%.3f)", costs[k].c_str(),
+                  straight.history().back().cost_per_step[k], lam[0][k].item<float>(), lam[1][k].item<float>());
+    EXPECT_NE(line.find(want), std::string::npos) << "want \"" << want << "\" in " << line;
+  }
 
   agents::AgentConfig three = c;
   three.train.num_users = {4, 6, 8};
@@ -226,6 +237,7 @@ TEST(Population, TrainResumeAndEvaluateAtOtherN) {
   const auto r2 = testing::run_command(again);
   ASSERT_EQ(r2.status, 0) << r2.err;
   EXPECT_NE(r2.out.find("iter    2/2"), std::string::npos) << r2.out;
+  EXPECT_NE(r2.out.find("(λ per N "), std::string::npos) << r2.out;
   const fs::path last = dirs[0] / "checkpoints" / "last";
   const auto trainer = nlohmann::json::parse(read_file((last / "trainer.json").string()));
   EXPECT_EQ(trainer["policy_spec"]["users"], 8);
