@@ -97,7 +97,9 @@ void expect_resume_equals_straight(AgentConfig c, int first, int total, int ever
   expect_identical(params_of(straight.policy()), params_of(second.policy()));
   EXPECT_EQ(e1.save_state(), e3.save_state());
   EXPECT_EQ(straight.history().back().value_loss, second.history().back().value_loss);
-  if (c.wm.enabled) EXPECT_GT(straight.history().back().wm.gate_open, 0.0);
+  if (c.wm.enabled) {
+    EXPECT_GT(straight.history().back().wm.gate_open, 0.0);
+  }
   fs::remove_all(d1);
   fs::remove_all(d2);
 }
