@@ -52,14 +52,15 @@ make_venv() {
          "${files[*]#"$root"/})" >&2
     rm -rf "$venv"
     python3 -m venv "$venv" >&2 || /usr/bin/python3 -m venv "$venv" >&2
-    "$venv/bin/pip" install -q --disable-pip-version-check "$@" -r "$req" >&2
+    # No cache: it would keep a second copy of every wheel (~2.5 GB for the pip LibTorch).
+    "$venv/bin/pip" install -q --no-cache-dir --disable-pip-version-check "$@" -r "$req" >&2
     echo "$want" > "$stamp"
   fi
 }
 
 case "${1:-}" in
   --python) make_venv "$root/.venv" "$root/tests/python/requirements.txt" ;;
-  # Every package pinned in the file, nothing resolved beyond it (~3 GB: the
+  # Every package pinned in the file, nothing resolved beyond it (~3.6 GB: the
   # CUDA runtime wheels libtorch_cuda.so needs at load time, even on a CPU).
   --torch-pip) make_venv "$root/.venv-torch" "$root/scripts/requirements-torch-pip.txt" --no-deps ;;
   "") ;;
