@@ -31,7 +31,9 @@ std::string from_rank0(Communicator* comm, const std::string& text);
 
 // Trains on `env` into run_dir (resume: continue run_dir/checkpoints/last).
 // With `comm`, `env` holds this rank's envs and rank 0 alone writes run_dir.
-void train(VecEnv& env, const AgentConfig& cfg, const std::vector<ResolvedKey>& resolved, const std::string& run_dir,
+// Returns 0, or the SIGINT/SIGTERM that stopped it early with a checkpoint
+// (the caller holds a StopSignalScope, core/stop_signal.h).
+int train(VecEnv& env, const AgentConfig& cfg, const std::vector<ResolvedKey>& resolved, const std::string& run_dir,
            bool resume, std::shared_ptr<Communicator> comm = nullptr);
 
 // True if `path` looks like a checkpoint directory (has trainer.json).

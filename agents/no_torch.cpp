@@ -11,7 +11,7 @@ namespace {
 }  // namespace
 
 bool available() { return false; }
-void train(VecEnv&, const AgentConfig&, const std::vector<ResolvedKey>&, const std::string&, bool,
+int train(VecEnv&, const AgentConfig&, const std::vector<ResolvedKey>&, const std::string&, bool,
            std::shared_ptr<Communicator>) {
   unavailable();
 }

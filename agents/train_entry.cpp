@@ -12,12 +12,12 @@
 
 namespace mecrl::agents {
 
-void train(VecEnv& env, const AgentConfig& cfg, const std::vector<ResolvedKey>& resolved, const std::string& run_dir,
+int train(VecEnv& env, const AgentConfig& cfg, const std::vector<ResolvedKey>& resolved, const std::string& run_dir,
            bool resume, std::shared_ptr<Communicator> comm) {
   if (cfg.train.threads > 0) torch::set_num_threads(cfg.train.threads);
   Trainer trainer(env, cfg, run_dir, resolved, std::move(comm));
   if (resume) trainer.resume();
-  trainer.train();
+  return trainer.train();
 }
 
 std::shared_ptr<Communicator> join_ranks(const DistEnv& d, double timeout_s, Device device) {

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <csignal>
 #include <chrono>
 #include <cmath>
 #include <filesystem>
@@ -11,6 +12,7 @@
 #include "agents/compaction.h"
 #include "agents/gae.h"
 #include "core/error.h"
+#include "core/stop_signal.h"
 #include "envs/population_env.h"
 
 namespace fs = std::filesystem;
@@ -470,24 +472,28 @@ void Trainer::log(const IterationStats& st) {
                                       per_iter * static_cast<double>(num_iterations_ - st.iteration)));
 }
 
-void Trainer::train(long long iterations) {
+int Trainer::train(long long iterations) {
   const long long stop = iterations > 0 ? std::min(num_iterations_, iteration_ + iterations) : num_iterations_;
   if (!run_dir_.empty() && comm_->writer()) fs::create_directories(run_dir_);
   const double start = now_s(), limit = cfg_.train.time_limit_s;
   while (iteration_ < stop) {
     iterate();
-    // Rank 0's clock decides for all (the ranks must stop at the same iteration).
-    if (comm_->broadcast_flag(limit > 0 && iteration_ < stop && now_s() - start >= limit)) {
+    // Rank 0's clock and signals decide for all (the ranks must stop at the same iteration).
+    const int sig = stop_signal();
+    const bool time_up = limit > 0 && now_s() - start >= limit;
+    if (comm_->broadcast_flag(iteration_ < stop && (time_up || sig != 0))) {
       const bool saved = iteration_ % cfg_.train.checkpoint_every == 0;
       if (!run_dir_.empty() && !saved) save(run_dir_ + "/checkpoints/last");
       if (!cfg_.train.quiet && comm_->writer()) {
-        RunLogger::print_line(fmt::format("time limit of {:g} s reached after iteration {}/{}{}", limit, iteration_,
-                                          num_iterations_,
+        const std::string why = sig != 0 ? fmt::format("stopped by {}", sig == SIGINT ? "SIGINT" : "SIGTERM")
+                                         : fmt::format("time limit of {:g} s reached", limit);
+        RunLogger::print_line(fmt::format("{} after iteration {}/{}{}", why, iteration_, num_iterations_,
                                           run_dir_.empty() ? "" : "; checkpoint written, continue with resume=" + run_dir_));
       }
-      break;
+      return sig;
     }
   }
+  return 0;
 }
 
 }  // namespace mecrl::agents

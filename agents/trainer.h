@@ -47,8 +47,10 @@ class Trainer {
   // Continues from run_dir/checkpoints/last (counters, weights, optimiser, env).
   void resume();
   // Runs until train.total_steps (or `iterations` more, if > 0), or until
-  // train.time_limit_s has passed (then with a checkpoint).
-  void train(long long iterations = -1);
+  // train.time_limit_s has passed or a SIGINT/SIGTERM came inside a
+  // StopSignalScope (core/stop_signal.h); those two stop after the current
+  // iteration with a checkpoint. Returns that signal, else 0.
+  int train(long long iterations = -1);
   IterationStats iterate();  // one iteration
   // One rollout (env + policy inference + sampling) without learning, for benchmarks.
   IterationStats rollout_only();

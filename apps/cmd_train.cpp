@@ -20,6 +20,7 @@
 #include "core/atomic_file.h"
 #include "core/dir_lock.h"
 #include "core/error.h"
+#include "core/stop_signal.h"
 #include "cuda/backend.h"
 
 namespace fs = std::filesystem;
@@ -183,11 +184,16 @@ int run_train(const TrainArgs& args) {
                  ? s.env.make(ac.train.num_envs, device, ac.train.threads, first_env)
                  : s.env.make_population(ac.train.num_users, ac.train.num_envs, device, ac.train.threads, first_env,
                                          origin_of(s, "train.num_users"));
+  // Ctrl-C or a scheduler's SIGTERM: stop after this iteration with a checkpoint. A second Ctrl-C
+  // kills at once; in a launched rank it is the launcher that does so (core/stop_signal.h).
+  int stopped_by = 0;
   try {
-    agents::train(*env, ac, s.resolved, run_dir, resume, comm);
+    const StopSignalScope signals(/*second_sigint_kills=*/!dist.distributed());
+    stopped_by = agents::train(*env, ac, s.resolved, run_dir, resume, comm);
   } catch (const EnvStateError& e) {  // thrown only by the resume's env.load_state
     throw UsageError(fmt::format("{}/checkpoints/last/env_state.bin: {}", run_dir, e.what()));
   }
+  if (stopped_by != 0) return 128 + stopped_by;  // the shell's code for "ended by that signal"
   if (dist.rank == 0) std::cout << "done: " << run_dir << "\n";
   return 0;
 }

@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <csignal>
 #include <chrono>
 #include <cstdlib>
 #include <cstring>
@@ -41,11 +42,23 @@ int free_port() {
 }
 
 std::vector<pid_t> g_children;  // for the signal handler (kill is async-signal-safe)
+volatile std::sig_atomic_t g_user_signal = 0;  // the launcher itself got SIGINT/SIGTERM
+volatile std::sig_atomic_t g_interrupts = 0;   // how many SIGINTs
 
 void forward(int sig) {
   for (const pid_t p : g_children) {
     if (p > 0) ::kill(p, sig);
   }
+}
+
+// Passes the user's (or scheduler's) signal on: each rank then stops after the
+// iteration rank 0 decides, with a checkpoint (core/stop_signal.h). The ranks
+// remember any number of signals (a terminal's Ctrl-C reaches them directly
+// too), so a second Ctrl-C is escalated here: SIGKILL, at once.
+void forward_user_signal(int sig) {
+  g_user_signal = sig;
+  if (sig == SIGINT) g_interrupts = g_interrupts + 1;
+  forward(sig == SIGINT && g_interrupts >= 2 ? SIGKILL : sig);
 }
 
 int status_code(int st) { return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st); }
@@ -84,11 +97,13 @@ int launch_local_ranks(int nproc, const std::vector<std::string>& args) {
     g_children[r] = pid;
   }
   struct sigaction sa {};
-  sa.sa_handler = forward;
+  sa.sa_handler = forward_user_signal;
   ::sigaction(SIGINT, &sa, nullptr);
   ::sigaction(SIGTERM, &sa, nullptr);
   // The others notice a dead rank themselves (their next collective fails
-  // with one line naming it); after a grace period they are stopped.
+  // with one line naming it); after a grace period they are stopped -- unless
+  // the ranks are ending on a forwarded signal, where rank 0 may still be
+  // writing its checkpoint after the others have left.
   int first_failure = 0, running = nproc;
   std::chrono::steady_clock::time_point deadline{};
   bool stopped = false, killed = false;
@@ -97,7 +112,7 @@ int launch_local_ranks(int nproc, const std::vector<std::string>& args) {
     const pid_t pid = ::waitpid(-1, &st, WNOHANG);
     if (pid < 0 && errno != EINTR) break;
     if (pid <= 0) {
-      if (first_failure != 0 && !stopped && std::chrono::steady_clock::now() > deadline) {
+      if (first_failure != 0 && !stopped && g_user_signal == 0 && std::chrono::steady_clock::now() > deadline) {
         forward(SIGTERM);
         stopped = true;
       }

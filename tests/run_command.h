@@ -2,6 +2,7 @@
 // the command line, as a user would type it).
 #pragma once
 
+#include <signal.h>
 #include <spawn.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -20,7 +21,13 @@ struct CommandResult {
   std::string out, err;
 };
 
-inline CommandResult run_command(const std::vector<std::string>& args, const std::string& cwd = "") {
+// A started program whose stdout and stderr go to temporary files.
+struct Spawned {
+  pid_t pid = 0;  // 0: could not start
+  std::string out_path, err_path;
+};
+
+inline Spawned spawn_command(const std::vector<std::string>& args, const std::string& cwd = "") {
   char out_tmpl[] = "/tmp/mecrl_out_XXXXXX";
   char err_tmpl[] = "/tmp/mecrl_err_XXXXXX";
   const int out_fd = mkstemp(out_tmpl), err_fd = mkstemp(err_tmpl);
@@ -38,21 +45,56 @@ inline CommandResult run_command(const std::vector<std::string>& args, const std
   std::vector<char*> argv;
   for (auto& a : argv_s) argv.push_back(a.data());
   argv.push_back(nullptr);
-  pid_t pid = 0;
-  CommandResult r;
-  if (posix_spawn(&pid, argv[0], &fa, nullptr, argv.data(), environ) == 0) {
-    int st = 0;
-    waitpid(pid, &st, 0);
-    r.status = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
-  }
+  Spawned s{0, out_tmpl, err_tmpl};
+  if (posix_spawn(&s.pid, argv[0], &fa, nullptr, argv.data(), environ) != 0) s.pid = 0;
   posix_spawn_file_actions_destroy(&fa);
   close(out_fd);
   close(err_fd);
-  r.out = slurp(std::filesystem::path(out_tmpl));
-  r.err = slurp(std::filesystem::path(err_tmpl));
-  std::remove(out_tmpl);
-  std::remove(err_tmpl);
+  return s;
+}
+
+// Waits for it to end. status: the exit status; -1 if it could not start or a
+// signal ended it (then `signal` says which).
+struct Finished : CommandResult {
+  int signal = 0;
+};
+inline Finished finish_command(const Spawned& s) {
+  Finished r;
+  if (s.pid > 0) {
+    int st = 0;
+    waitpid(s.pid, &st, 0);
+    r.status = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+    r.signal = WIFSIGNALED(st) ? WTERMSIG(st) : 0;
+  }
+  r.out = slurp(std::filesystem::path(s.out_path));
+  r.err = slurp(std::filesystem::path(s.err_path));
+  std::remove(s.out_path.c_str());
+  std::remove(s.err_path.c_str());
   return r;
+}
+
+inline CommandResult run_command(const std::vector<std::string>& args, const std::string& cwd = "") {
+  return finish_command(spawn_command(args, cwd));
+}
+
+// Runs `args` until its stdout contains `text`, then sends it `sig` and waits
+// for it to end (as Ctrl-C or a scheduler would). If `text` never comes (the
+// program ended first, or timeout_s passed), no signal is sent.
+inline Finished run_command_signalled_at(const std::vector<std::string>& args, const std::string& text, int sig,
+                                         double timeout_s = 300) {
+  const Spawned s = spawn_command(args);
+  for (int waited_ms = 0; s.pid > 0 && waited_ms < timeout_s * 1000; waited_ms += 20) {
+    if (slurp(std::filesystem::path(s.out_path)).find(text) != std::string::npos) {
+      kill(s.pid, sig);
+      break;
+    }
+    siginfo_t ended{};
+    if (waitid(P_PID, static_cast<id_t>(s.pid), &ended, WEXITED | WNOHANG | WNOWAIT) == 0 && ended.si_pid != 0) {
+      break;  // it ended by itself (WNOWAIT: finish_command still reaps it)
+    }
+    usleep(20 * 1000);
+  }
+  return finish_command(s);
 }
 
 }  // namespace mecrl::testing

@@ -5,6 +5,9 @@
 // kill the process (cmake/Torch.cmake).
 #include <gtest/gtest.h>
 
+#include <fmt/format.h>
+
+#include <csignal>
 #include <filesystem>
 
 #include "run_command.h"
@@ -50,6 +53,54 @@ TEST(CliTrain, CheckpointEveryIterationTimeLimitResumeAndEval) {
                                         "--policy", last.string(), "--episodes", "4", "--json"});
   ASSERT_EQ(ev.status, 0) << ev.err;
   EXPECT_EQ(ev.out.front(), '{') << ev.out;
+  fs::remove_all(runs);
+}
+
+// Ctrl-C (SIGINT) and a scheduler's SIGTERM stop the run after the iteration in
+// progress with a checkpoint, exit 128 + signal, and the run resumes from that
+// iteration; nothing of the finished iterations is lost.
+TEST(CliTrain, SignalsStopWithACheckpointAndTheRunResumes) {
+  const fs::path runs = testing::fresh_scratch_dir("cli_train_signals");
+  const std::vector<std::string> train = {MECRL_BINARY, "train", "--config", MECRL_SOURCE_DIR "/configs/cartpole_ppo.yaml",
+                                          "train.total_steps=51200", "train.checkpoint_every=1000",  // 100 iterations
+                                          "train.runs_dir=" + runs.string(), "train.name=signals", "threads=1"};
+  // The iteration a run stopped at, from "stopped by SIG... after iteration k/100".
+  auto stopped_at = [](const std::string& out, const std::string& sig) {
+    const std::string head = "stopped by " + sig + " after iteration ";
+    const auto at = out.find(head);
+    return at == std::string::npos ? -1 : std::stoi(out.substr(at + head.size()));
+  };
+  auto iter_line = [](int k) { return fmt::format("iter {:>4}/100", k); };
+
+  const auto first = testing::run_command_signalled_at(train, iter_line(2), SIGINT);
+  ASSERT_EQ(first.status, 130) << first.out << first.err;
+  const int k1 = stopped_at(first.out, "SIGINT");
+  ASSERT_GE(k1, 2) << first.out;
+  ASSERT_LT(k1, 100) << first.out;
+  std::vector<fs::path> dirs;
+  for (const auto& e : fs::directory_iterator(runs)) dirs.push_back(e.path());
+  ASSERT_EQ(dirs.size(), 1u);
+  const fs::path run = dirs[0];
+  EXPECT_NE(first.out.find("checkpoint written, continue with resume=" + run.string()), std::string::npos) << first.out;
+  EXPECT_EQ(first.out.find("done:"), std::string::npos) << first.out;
+  ASSERT_TRUE(fs::exists(run / "checkpoints" / "last" / "trainer.json"));
+
+  auto again = train;
+  again.push_back("resume=" + run.string());
+  const auto second = testing::run_command_signalled_at(again, iter_line(k1 + 1), SIGTERM);
+  ASSERT_EQ(second.status, 143) << second.out << second.err;
+  EXPECT_NE(second.out.find("(resuming)"), std::string::npos) << second.out;
+  EXPECT_EQ(second.out.find(iter_line(k1)), std::string::npos) << second.out;  // continued after k1
+  const int k2 = stopped_at(second.out, "SIGTERM");
+  ASSERT_GT(k2, k1) << second.out;
+  ASSERT_LT(k2, 100) << second.out;
+
+  const auto third = testing::run_command(again);
+  ASSERT_EQ(third.status, 0) << third.err;
+  EXPECT_NE(third.out.find(iter_line(k2 + 1)), std::string::npos) << third.out;
+  EXPECT_EQ(third.out.find(iter_line(k2)), std::string::npos) << third.out;
+  EXPECT_NE(third.out.find(iter_line(100)), std::string::npos) << third.out;
+  EXPECT_NE(third.out.find("done: " + run.string()), std::string::npos) << third.out;
   fs::remove_all(runs);
 }
 

@@ -7,7 +7,10 @@
 // a resumed run against an uninterrupted one.
 #include <gtest/gtest.h>
 
+#include <fmt/format.h>
+
 #include <chrono>
+#include <csignal>
 #include <cmath>
 #include <filesystem>
 #include <string>
@@ -282,6 +285,40 @@ TEST(Distributed, CliTrainNproc) {
   const auto resumed = testing::run_command(again);
   ASSERT_EQ(resumed.status, 0) << resumed.err;
   EXPECT_NE(resumed.out.find("iter    6/6"), std::string::npos) << resumed.out;
+  fs::remove_all(runs);
+}
+
+// Ctrl-C on `mecrl train --nproc 2`: the launcher passes it to both ranks,
+// they stop after the same iteration (rank 0 decides), rank 0 writes the
+// checkpoint, the launcher exits 130, and `--nproc 2 resume=` goes on.
+TEST(Distributed, CliNprocCtrlCStopsEveryRankWithACheckpoint) {
+  SKIP_WITHOUT_C10D();
+  const fs::path runs = testing::fresh_scratch_dir("dist_cli_sigint");
+  const std::vector<std::string> train = {MECRL_BINARY, "train", "--nproc", "2", "--config",
+                                          MECRL_SOURCE_DIR "/configs/cartpole_ppo.yaml", "train.total_steps=25600",
+                                          "train.num_envs=2", "train.checkpoint_every=1000",  // 50 iterations
+                                          "train.runs_dir=" + runs.string(), "train.name=dp", "threads=1"};
+  const auto first = testing::run_command_signalled_at(train, "iter    2/50", SIGINT);
+  ASSERT_EQ(first.status, 130) << first.out << first.err;
+  const std::string head = "stopped by SIGINT after iteration ";
+  const auto at = first.out.find(head);
+  ASSERT_NE(at, std::string::npos) << first.out;
+  const int k = std::stoi(first.out.substr(at + head.size()));
+  ASSERT_GE(k, 2);
+  ASSERT_LT(k, 50);
+  std::vector<fs::path> dirs;
+  for (const auto& e : fs::directory_iterator(runs)) dirs.push_back(e.path());
+  ASSERT_EQ(dirs.size(), 1u);
+  const auto tj = nlohmann::json::parse(testing::slurp(dirs[0] / "checkpoints" / "last" / "trainer.json"));
+  EXPECT_EQ(tj.value("global_step", 0), k * 512);  // 2 ranks x 2 envs x 128 steps per iteration
+
+  auto again = train;
+  again.push_back("resume=" + dirs[0].string());
+  const auto resumed = testing::run_command(again);
+  ASSERT_EQ(resumed.status, 0) << resumed.err;
+  EXPECT_NE(resumed.out.find(fmt::format("iter {:>4}/50", k + 1)), std::string::npos) << resumed.out;
+  EXPECT_EQ(resumed.out.find(fmt::format("iter {:>4}/50", k)), std::string::npos) << resumed.out;
+  EXPECT_NE(resumed.out.find("iter   50/50"), std::string::npos) << resumed.out;
   fs::remove_all(runs);
 }
 

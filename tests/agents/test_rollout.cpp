@@ -230,9 +230,13 @@ TEST(Trainer, OneHostReadPerIteration) {
     EXPECT_EQ(after[static_cast<size_t>(HostRead::Metrics)] - before[static_cast<size_t>(HostRead::Metrics)], 3)
         << "world model " << wm;
     for (size_t k = 0; k < after.size(); ++k) {
-      if (k != static_cast<size_t>(HostRead::Metrics)) EXPECT_EQ(after[k], before[k]) << "category " << k;
+      if (k != static_cast<size_t>(HostRead::Metrics)) {
+        EXPECT_EQ(after[k], before[k]) << "category " << k;
+      }
     }
-    if (wm) EXPECT_GT(t.history().back().wm.gate_open, 0.0);
+    if (wm) {
+      EXPECT_GT(t.history().back().wm.gate_open, 0.0);
+    }
     EXPECT_LT(t.decision_capacity(), 4 * 10);  // shrank to what the data needs
   }
 }
