@@ -21,7 +21,7 @@ constexpr int64_t kCriticRows = 1 << 20;
 
 void RolloutTally::zero_() {
   for (auto* t : {&episodes, &return_sum, &length_sum, &cost_sums, &info_sums, &decisions, &max_deciders, &dropped,
-                  &max_truncated}) {
+                  &max_truncated, &reward_sum}) {
     t->zero_();
   }
 }
@@ -45,6 +45,7 @@ RolloutCollector::RolloutCollector(VecEnv& env, const AgentConfig& cfg, int64_t 
   tally_.max_deciders = torch::zeros({}, l);
   tally_.dropped = torch::zeros({}, l);
   tally_.max_truncated = torch::zeros({}, l);
+  tally_.reward_sum = torch::zeros({}, d);
 }
 
 torch::Tensor RolloutCollector::reward_streams() const {
@@ -130,6 +131,7 @@ void RolloutCollector::collect(ActorCritic& policy, ReturnScaler& scaler, Rollou
     const auto done = term.logical_or(trunc);
     auto streams = reward_streams();
     if (ro.raw_rewards.defined()) ro.raw_rewards[t].copy_(streams);
+    tally_.reward_sum += streams.select(-1, 0).sum(torch::kFloat64);  // in the env's units, as CleanRL logs
     if (cfg_.ppo.norm_reward) {
       streams = scaler->scale(streams.reshape({E * Uv_, K_}), done.repeat_interleave(Uv_)).reshape({E, Uv_, K_});
     }

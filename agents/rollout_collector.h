@@ -26,6 +26,7 @@ struct RolloutTally {
   torch::Tensor max_deciders;  // [] int64: most deciders in one slot
   torch::Tensor dropped;       // [] int64: deciders beyond the capacity (acted 0, left out of the update)
   torch::Tensor max_truncated; // [] int64: truncated cells in the rollout (critic pass capacity)
+  torch::Tensor reward_sum;    // [] f64: reward stream 0 before ppo.norm_reward, over slots x envs x value users
   void zero_();
 };
 

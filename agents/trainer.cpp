@@ -347,7 +347,8 @@ IterationStats Trainer::read_metrics(const UpdateStats& us, const torch::Tensor&
   m.set("rollout/max_deciders", tally.max_deciders);
   m.set("rollout/decisions_dropped", tally.dropped);
   m.set("rollout/max_truncated", tally.max_truncated);
-  m.set("charts/reward_per_step", ro_.rewards.select(-1, 0).mean());
+  // In the env's units (ro_.rewards may be scaled by ppo.norm_reward, whose scale drifts).
+  m.set("charts/reward_per_step", tally.reward_sum / static_cast<double>(ro_.rewards.select(-1, 0).numel()));
   if (dims_.costs) {
     // Pooled: J_c over every cell, and lambda (with groups: the mean over envs
     // of their group's lambda, what the average cell pays).

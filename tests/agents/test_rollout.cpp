@@ -4,6 +4,7 @@
 // policy's own log-probabilities recomputed row by row, the host-read counter.
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <filesystem>
 #include <limits>
 #include <vector>
@@ -191,6 +192,9 @@ TEST(Rollout, WorldModelLearnsTheEnvsRawStreams) {
   ASSERT_GT(truth.abs().sum().item<double>(), 0);
   EXPECT_TRUE(torch::equal(ro.raw_rewards, truth));
   EXPECT_FALSE(torch::allclose(ro.rewards, truth)) << "the critic's streams are scaled";
+  // The logged reward per step counts the env's own units too (charts/reward_per_step).
+  const double reward_sum = truth.select(-1, 0).to(torch::kFloat64).sum().item<double>();
+  EXPECT_NEAR(collector.tally().reward_sum.item<double>(), reward_sum, 1e-9 * std::abs(reward_sum));
 
   WorldModelConfig w;
   w.hidden = 8;

@@ -164,6 +164,23 @@ TEST(Trainer, WorldModelRawTargets) {
   }
 }
 
+// charts/reward_per_step (and the progress line's r/step) is in the env's
+// units, as CleanRL logs returns before its normalising wrapper: the first
+// rollout is the same with and without ppo.norm_reward (same seed, same
+// policy), so the two must report the same number, not a scaled one.
+TEST(Trainer, RewardPerStepIsInTheEnvsUnitsWithAndWithoutNormalisation) {
+  double per_step[2] = {0, 0};
+  for (const bool norm : {false, true}) {
+    OffEnv env(offload_params({"env.num_users=10", "env.episode_slots=50"}), 4, CpuExec{1});
+    AgentConfig c = small_config();
+    c.ppo.norm_reward = norm;
+    Trainer t(env, c, "");
+    per_step[norm] = t.iterate().reward_per_step;
+  }
+  EXPECT_LT(per_step[0], 0.0) << "the offload reward is minus a latency";
+  EXPECT_DOUBLE_EQ(per_step[1], per_step[0]);
+}
+
 TEST(Trainer, CorruptCheckpointsAreRejected) {
   const fs::path dir = temp_dir("corrupt");
   CartEnv env(cartpole::CartPoleParams{}, 4, CpuExec{1});
