@@ -27,7 +27,6 @@ lower; every seed meets all three constraints; the general policy meets them
 and beats `offload` at every N): scripts/study_targets.py defines each figure.
 """
 import argparse
-import csv
 import json
 import os
 import subprocess
@@ -68,20 +67,6 @@ def evaluate(policy, label, tag, users, episodes, extra, out):
     return json.loads(text)["metrics"]
 
 
-def curve(run_dir):
-    steps, rets = [], []
-    with open(os.path.join(run_dir, "metrics.csv")) as f:
-        last = None
-        for row in csv.DictReader(f):
-            r = row["charts/episodic_return"]
-            if r in ("", "nan") or r == last:
-                continue  # only iterations in which episodes finished
-            last = r
-            steps.append(int(float(row["global_step"])))
-            rets.append(float(r))
-    return steps, rets
-
-
 def fmt(v, key):
     if v is None:
         return "-"
@@ -102,6 +87,8 @@ def main():
     ap.add_argument("--agents", nargs="+", default=list(AGENTS))
     ap.add_argument("--out", default="study")
     ap.add_argument("--threads", type=int, default=0)
+    ap.add_argument("--curve", choices=study_targets.CURVES, default="reward_per_step",
+                    help="what the convergence figures read (scripts/study_targets.py says why)")
     ap.add_argument("--skip-train", action="store_true", help="reuse <out>/runs")
     args = ap.parse_args()
     out = os.path.abspath(args.out)
@@ -123,7 +110,7 @@ def main():
                          f"threads={args.threads}"] + args.set, log=os.path.join(out, f"{name}.log"))
                 run_dir = sorted(d for d in os.listdir(runs) if d.startswith(name + "__"))[-1]
                 run_dir = os.path.join(runs, run_dir)
-                curves[(agent, seed)] = curve(run_dir)
+                curves[(agent, seed)] = study_targets.read_curve(os.path.join(run_dir, "metrics.csv"), args.curve)
                 conv[(agent, seed)] = study_targets.steps_to_95(*curves[(agent, seed)])
                 ckpt = os.path.join(run_dir, "checkpoints", "last")
                 for mode, extra in (("argmax", []), ("sampled", ["eval.deterministic=false"])):
@@ -135,7 +122,8 @@ def main():
         lines += [f"## N = {n}", "", "| policy | " + " | ".join(KEYS) + " |", "|---" * (len(KEYS) + 1) + "|"]
         for name, m in rows.items():
             lines.append(f"| {name} | " + " | ".join(fmt(m.get(k), k) for k in KEYS) + " |")
-        lines += ["", "| agent | seed | steps to 95 % of final return | final return |", "|---|---|---|---|"]
+        lines += ["", f"Convergence read from `charts/{args.curve}`.", "",
+                  "| agent | seed | steps to 95 % of final return | final return |", "|---|---|---|---|"]
         for (agent, seed), (s, f) in conv.items():
             lines.append(f"| {agent} | {seed} | {s} | {f:.2f} |")
         lines.append("")

@@ -1,10 +1,17 @@
 """Learning curves read as issue 16's targets: convergence figures of one
 run, and the verdicts of a study (several agents x seeds at one N).
 
-A run's curve is its logged episodic returns (metrics.csv, one value per
-iteration in which episodes finished), smoothed over 5 logged episodes
-(a trailing mean). Returns are negative here (minus latency), higher is
-better.
+A run's curve (read_curve) is, by default, its mean reward per slot in the
+env's units (metrics.csv `charts/reward_per_step`, one value per iteration),
+or its episodic returns (`charts/episodic_return`, one value per iteration in
+which episodes finished). Why the reward per slot: an offload episode is 2,400
+slots and every env starts together, so a 120k-step run of 16 envs logs 3
+episodic returns, too few to time anything; the reward per slot is the same
+quantity (return = its sum over the episode) measured every iteration.
+(Runs from before 2026-11-28 logged it scaled by ppo.norm_reward: do not mix.)
+A curve is smoothed over 5 logged points (a trailing mean). Rewards are
+negative here (minus latency), higher is better; "return" below means the
+curve's value.
   final return      the mean of the raw returns over the last 20 % of the curve
   steps to 95 %     first step at which the smoothed curve has covered 95 % of
                     the way from its first value to the final return
@@ -19,11 +26,35 @@ Targets (issue 16), median over seeds:
   constraints every seed's deterministic evaluation meets all three constraints
 Standard library only.
 """
+import csv
 import math
 import statistics
 
 WINDOW = 5            # logged episodes per smoothing window
 SPEED_RATIO = 0.67    # "about 50 % faster" (seed 000), as issue 16 reads it
+
+
+CURVES = ("reward_per_step", "episodic_return")
+
+
+def read_curve(metrics_csv, metric="reward_per_step"):
+    """(steps, values) of charts/<metric> in a run's metrics.csv. Episodic
+    returns only from iterations in which episodes finished (the logged value
+    changed); empty and NaN cells are skipped."""
+    steps, values = [], []
+    with open(metrics_csv) as f:
+        last = None
+        for row in csv.DictReader(f):
+            v = row.get("charts/" + metric, "")
+            if v in ("", "nan"):
+                continue
+            if metric == "episodic_return":
+                if v == last:
+                    continue  # no episode ended in this iteration
+                last = v
+            steps.append(int(float(row["global_step"])))
+            values.append(float(v))
+    return steps, values
 
 
 def smoothed(returns, window=WINDOW):

@@ -74,6 +74,23 @@ md = "\n".join(st.verdict_lines(100, curves, sat, ["ppo_lag", "wm_ppo_lag"]))
 check("| ppo_lag | -50.00 | 19000 | 1 (reference) | - | 5 of 5 |" in md, "reference row:\n" + md)
 check("| wm_ppo_lag | -50.00 | 12000 | 0.63 (yes) | yes | 4 of 5 (**no**) |" in md, "WM row:\n" + md)
 
+# read_curve on a metrics.csv written here: the reward per slot from every row (NaN and empty cells
+# skipped), the episodic return only where it changed (an episode ended in that iteration).
+import tempfile  # noqa: E402
+with tempfile.TemporaryDirectory() as tmp:
+    path = os.path.join(tmp, "metrics.csv")
+    with open(path, "w") as f:
+        f.write("global_step,charts/episodic_return,charts/reward_per_step,losses/value_loss\n"
+                "512,nan,-0.50,1\n"
+                "1024,-450.5,-0.40,1\n"
+                "1536,-450.5,,1\n"
+                "2048,-430,-0.30,1\n"
+                "2.56e3,-430,-0.25,1\n")
+    check(st.read_curve(path) == ([512, 1024, 2048, 2560], [-0.5, -0.4, -0.3, -0.25]),
+          f"reward per step: {st.read_curve(path)}")
+    check(st.read_curve(path, "episodic_return") == ([1024, 2048], [-450.5, -430.0]),
+          f"episodic returns: {st.read_curve(path, 'episodic_return')}")
+
 if FAILS:
     print("\n".join("FAIL: " + f for f in FAILS))
     sys.exit(1)
