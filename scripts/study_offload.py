@@ -110,7 +110,10 @@ def main():
                          f"threads={args.threads}"] + args.set, log=os.path.join(out, f"{name}.log"))
                 run_dir = sorted(d for d in os.listdir(runs) if d.startswith(name + "__"))[-1]
                 run_dir = os.path.join(runs, run_dir)
-                curves[(agent, seed)] = study_targets.read_curve(os.path.join(run_dir, "metrics.csv"), args.curve)
+                window = (study_targets.iterations_per_episode(os.path.join(run_dir, "config.yaml"))
+                          if args.curve == "reward_per_step" else 1)
+                curves[(agent, seed)] = study_targets.read_curve(os.path.join(run_dir, "metrics.csv"), args.curve,
+                                                                 window)
                 conv[(agent, seed)] = study_targets.steps_to_95(*curves[(agent, seed)])
                 ckpt = os.path.join(run_dir, "checkpoints", "last")
                 for mode, extra in (("argmax", []), ("sampled", ["eval.deterministic=false"])):
@@ -122,7 +125,9 @@ def main():
         lines += [f"## N = {n}", "", "| policy | " + " | ".join(KEYS) + " |", "|---" * (len(KEYS) + 1) + "|"]
         for name, m in rows.items():
             lines.append(f"| {name} | " + " | ".join(fmt(m.get(k), k) for k in KEYS) + " |")
-        lines += ["", f"Convergence read from `charts/{args.curve}`.", "",
+        lines += ["", f"Convergence read from `charts/{args.curve}`" +
+                  (" (each point: the mean over the last episode's iterations)." if args.curve == "reward_per_step"
+                   else "."), "",
                   "| agent | seed | steps to 95 % of final return | final return |", "|---|---|---|---|"]
         for (agent, seed), (s, f) in conv.items():
             lines.append(f"| {agent} | {seed} | {s} | {f:.2f} |")

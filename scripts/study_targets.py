@@ -2,13 +2,20 @@
 run, and the verdicts of a study (several agents x seeds at one N).
 
 A run's curve (read_curve) is, by default, its mean reward per slot in the
-env's units (metrics.csv `charts/reward_per_step`, one value per iteration),
-or its episodic returns (`charts/episodic_return`, one value per iteration in
-which episodes finished). Why the reward per slot: an offload episode is 2,400
-slots and every env starts together, so a 120k-step run of 16 envs logs 3
-episodic returns, too few to time anything; the reward per slot is the same
-quantity (return = its sum over the episode) measured every iteration.
-(Runs from before 2026-11-28 logged it scaled by ppo.norm_reward: do not mix.)
+env's units (metrics.csv `charts/reward_per_step`, one value per iteration)
+averaged over the last episode's worth of iterations, or its episodic returns
+(`charts/episodic_return`, one value per iteration in which episodes
+finished). Why the reward per slot: an offload episode is 2,400 slots and
+every env starts together, so a 120k-step run of 16 envs logs 3 episodic
+returns, too few to time anything; the cell's reward per slot averaged over
+its users is what the episodic return sums. Why over an episode: with the
+envs in step, an iteration's reward depends on where in the episode it falls
+(queues fill from empty at every episode start: -0.12 per slot in a run's
+first iteration, -0.18 to -0.20 later, at N = 100), so each point averages
+the last ceil(episode_slots / rollout_steps) iterations (iterations_per_episode,
+from the run's config.yaml) and the curve starts after the first episode, as
+the episodic returns do. (Runs from before 2026-11-28 logged the reward scaled
+by ppo.norm_reward: do not mix.)
 A curve is smoothed over 5 logged points (a trailing mean). Rewards are
 negative here (minus latency), higher is better; "return" below means the
 curve's value.
@@ -28,6 +35,7 @@ Standard library only.
 """
 import csv
 import math
+import re
 import statistics
 
 WINDOW = 5            # logged episodes per smoothing window
@@ -37,10 +45,23 @@ SPEED_RATIO = 0.67    # "about 50 % faster" (seed 000), as issue 16 reads it
 CURVES = ("reward_per_step", "episodic_return")
 
 
-def read_curve(metrics_csv, metric="reward_per_step"):
+def iterations_per_episode(config_yaml):
+    """ceil(env.episode_slots / train.rollout_steps) from a run's config.yaml
+    (each key appears once there; the two lines are read, no YAML parser)."""
+    found = {}
+    with open(config_yaml) as f:
+        for line in f:
+            m = re.match(r"\s+(episode_slots|rollout_steps):\s*(\d+)", line)
+            if m and m.group(1) not in found:
+                found[m.group(1)] = int(m.group(2))
+    return -(-found["episode_slots"] // found["rollout_steps"])
+
+
+def read_curve(metrics_csv, metric="reward_per_step", window=1):
     """(steps, values) of charts/<metric> in a run's metrics.csv. Episodic
     returns only from iterations in which episodes finished (the logged value
-    changed); empty and NaN cells are skipped."""
+    changed); empty and NaN cells are skipped. window > 1: each value is the
+    mean of the last `window` logged values, from the window-th on."""
     steps, values = [], []
     with open(metrics_csv) as f:
         last = None
@@ -54,6 +75,9 @@ def read_curve(metrics_csv, metric="reward_per_step"):
                 last = v
             steps.append(int(float(row["global_step"])))
             values.append(float(v))
+    if window > 1:
+        steps = steps[window - 1:]
+        values = [statistics.mean(values[k - window + 1:k + 1]) for k in range(window - 1, len(values))]
     return steps, values
 
 

@@ -90,6 +90,30 @@ with tempfile.TemporaryDirectory() as tmp:
           f"reward per step: {st.read_curve(path)}")
     check(st.read_curve(path, "episodic_return") == ([1024, 2048], [-450.5, -430.0]),
           f"episodic returns: {st.read_curve(path, 'episodic_return')}")
+    # A window of 2: the mean of each value and the one before, from the second on (-0.45, -0.35, -0.275).
+    ws, wv = st.read_curve(path, window=2)
+    check(ws == [1024, 2048, 2560] and all(abs(a - b) < 1e-12 for a, b in zip(wv, [-0.45, -0.35, -0.275])),
+          f"window 2: {ws} {wv}")
+
+    # Envs in step: an iteration's reward follows the episode phase (period 4 iterations: -1, -2, -3, -2
+    # around a level that improves by 0.5 after iteration 8). Averaged over one episode's iterations the
+    # phase cancels: flat at -2 until the window reaches the change, then steps of 1/8 up to -1.5.
+    phase = [-1.0, -2.0, -3.0, -2.0]
+    with open(path, "w") as f:
+        f.write("global_step,charts/reward_per_step\n")
+        for k in range(16):
+            f.write(f"{128 * (k + 1)},{phase[k % 4] + (0.5 if k >= 8 else 0.0)}\n")
+    ps, pv = st.read_curve(path, window=4)
+    want = [-2.0] * 5 + [-1.875, -1.75, -1.625] + [-1.5] * 5
+    check(ps == [128 * (k + 1) for k in range(3, 16)], f"phase-averaged steps: {ps}")
+    check(len(pv) == len(want) and all(abs(a - b) < 1e-12 for a, b in zip(pv, want)), f"phase-averaged: {pv}")
+
+    # iterations_per_episode: ceil(episode_slots / rollout_steps) from a config.yaml as `mecrl train` writes it.
+    cfg = os.path.join(tmp, "config.yaml")
+    with open(cfg, "w") as f:
+        f.write("env:\n  area_m: 500  # side\n  episode_slots: 2400  # slots per training episode T\n"
+                "ppo:\n  gamma: 0.995\ntrain:\n  num_envs: 16\n  rollout_steps: 128  # steps per env\n")
+    check(st.iterations_per_episode(cfg) == 19, "2400 / 128 = 18.75 -> 19")
 
 if FAILS:
     print("\n".join("FAIL: " + f for f in FAILS))
