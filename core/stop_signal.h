@@ -5,7 +5,9 @@
 //
 // Inside a StopSignalScope, SIGINT and SIGTERM only set the flag, except that
 // a second SIGINT (an impatient user) takes the default action and kills at
-// once when `second_sigint_kills`. Repeated SIGTERMs stay harmless: a
+// once when `second_sigint_kills` -- a second one at least 0.3 s after the
+// first: `timeout -s INT` signals the process and its process group, so one
+// request can arrive twice. Repeated SIGTERMs stay harmless: a
 // scheduler may deliver one to every process of the job and through srun as
 // well, and it sends SIGKILL itself when its grace period ends. Ranks started
 // by a launcher pass false: a terminal's Ctrl-C reaches them directly *and*

@@ -37,10 +37,24 @@ TEST(StopSignal, ASecondSigintKillsAtOnce) {
       {
         mecrl::StopSignalScope scope;
         std::raise(SIGINT);
-        std::raise(SIGINT);  // the default action: the process ends here
+        ::usleep(400 * 1000);  // a second request, not the same one delivered twice
+        std::raise(SIGINT);    // the default action: the process ends here
         ::_exit(0);
       },
       testing::KilledBySignal(SIGINT), "");
+}
+
+// `timeout -s INT` sends SIGINT to the process and to its process group: the
+// same request twice within microseconds stops the run, it does not kill it.
+TEST(StopSignal, OneSigintDeliveredTwiceIsOneRequest) {
+  EXPECT_EXIT(
+      {
+        mecrl::StopSignalScope scope;
+        std::raise(SIGINT);
+        std::raise(SIGINT);
+        ::_exit(mecrl::stop_signal() == SIGINT ? 0 : 1);
+      },
+      testing::ExitedWithCode(0), "");
 }
 
 TEST(StopSignal, LaunchedRanksOutliveRepeatedSigints) {
