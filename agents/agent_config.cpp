@@ -139,9 +139,17 @@ AgentConfig read_agent_config(ConfigReader& r, int num_costs) {
   r.get_positive("wm.lr", w.lr, 1, "model learning rate");
   r.get("wm.horizon", w.horizon, 1, 64, "imagination / MVE horizon H");
   r.get("wm.mve_beta", w.mve_beta, 0, 1, "weight of the MVE target in the critic target");
-  r.get("wm.imagine_cells", w.imagine_cells, 1, 1 << 20, "start states (cells) imagined per iteration");
+  r.get("wm.mve_cells", w.mve_cells, 0, 1 << 30,
+        "cells (slot, env) of each rollout whose critic targets get the H-step model value expansion (0: every "
+        "cell with at least L/2 slots of history; else at least wm.imagine_cells)");
+  r.get("wm.imagine_cells", w.imagine_cells, 1, 1 << 20,
+        "of the expanded cells, how many also give imagined samples for the PPO loss");
+  r.get("wm.weighting", w.weighting, {"gate", "error"},
+        "how the measured model error weighs the MVE targets and imagined samples: gate = all or nothing at "
+        "wm.gate_threshold, error = 1 - error / wm.gate_threshold (clamped to [0, 1])");
   r.get("wm.imagine_weight", w.imagine_weight, 0, 10, "weight of imagined samples in the PPO loss");
-  r.get_positive("wm.gate_threshold", w.gate_threshold, 1e6, "max normalised validation MSE to use the model");
+  r.get_positive("wm.gate_threshold", w.gate_threshold, 1e6,
+                 "normalised validation MSE of the reward head at which the model stops being used");
   r.get("wm.warmup_iterations", w.warmup_iterations, 0, 1 << 20, "iterations of plain PPO before the model is used");
   r.get("wm.raw_targets", w.raw_targets,
         "reward head learns the raw streams and imagination scales them by the current ppo.norm_reward "
@@ -187,6 +195,11 @@ AgentConfig read_agent_config(ConfigReader& r, int num_costs) {
                 "exploration floor in [0, 1) at the end of training, reached linearly over the iterations "
                 "(default: train.exploration_floor, a constant floor)");
   read_populations(r, c);
+  if (w.mve_cells > 0 && w.mve_cells < w.imagine_cells) {
+    throw UsageError(fmt::format("{}: wm.mve_cells = {} is below wm.imagine_cells = {} (the imagined cells are "
+                                 "expanded cells; 0 expands every cell)",
+                                 origin_of(r, "wm.mve_cells"), w.mve_cells, w.imagine_cells));
+  }
   if (w.enabled && t.rollout_steps < w.window) {
     throw UsageError(fmt::format("{}: wm.window = {} exceeds train.rollout_steps = {}", origin_of(r, "wm.window"),
                                  w.window, t.rollout_steps));

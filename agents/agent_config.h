@@ -58,10 +58,13 @@ struct WorldModelConfig {
   int updates = 4;             // model updates per iteration
   float lr = 1e-3f;
   int horizon = 3;             // H: MVE and imagination depth
-  float mve_beta = 0.5f;       // critic target (1 - beta) V_gae + beta V_mve
-  int imagine_cells = 16;      // K start states (cells) per iteration
+  float mve_beta = 0.5f;       // critic target (1 - beta w) V_gae + beta w V_mve (w: the model's weight, below)
+  int mve_cells = 0;           // cells whose critic targets are expanded per iteration (0: every cell, as MVE does)
+  int imagine_cells = 16;      // K of those cells also give imagined samples for the PPO loss
+  std::string weighting = "gate";  // gate: w = 1 if the validation error < gate_threshold, else 0;
+                                   // error: w = max(0, 1 - error / gate_threshold)
   float imagine_weight = 0.5f; // w_im of imagined samples in the PPO loss
-  float gate_threshold = 0.5f; // max validation error (normalised MSE) to use the model
+  float gate_threshold = 0.5f; // validation error (normalised MSE) at which the model's weight is 0
   int warmup_iterations = 2;   // plain PPO until the model has seen this many rollouts
   bool raw_targets = true;     // learn the raw reward/cost streams, scale them when imagining
 };

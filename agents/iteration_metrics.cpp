@@ -98,6 +98,8 @@ Scalars tagged_scalars(const IterationStats& st, double lr, int users, const std
     s.emplace_back("wm/val_obs_error", st.wm.val_obs_error);
     s.emplace_back("wm/val_reward_error", st.wm.val_reward_error);
     s.emplace_back("wm/gate_open", st.wm.gate_open);
+    s.emplace_back("wm/model_weight", st.wm.model_weight);
+    s.emplace_back("wm/mve_cells", st.wm.mve_cells);
     s.emplace_back("wm/imagined_decisions", st.wm.imagined_decisions);
   }
   return s;
@@ -121,7 +123,10 @@ std::string progress_line(const IterationStats& st, long long num_iterations, co
     line += per_group.empty() ? fmt::format(" | {} {:+.3g} (λ {:.3f})", costs[k], st.cost_per_step[k], st.lambda[k])
                               : fmt::format(" | {} {:+.3g} (λ per N {})", costs[k], st.cost_per_step[k], per_group);
   }
-  if (wm) line += fmt::format(" | wm err {:.3f}{}", st.wm.val_error, st.wm.gate_open > 0 ? " on" : " off");
+  if (wm) {
+    line += st.wm.gate_open > 0 ? fmt::format(" | wm err {:.3f} w {:.2f}", st.wm.val_error, st.wm.model_weight)
+                                : fmt::format(" | wm err {:.3f} off", st.wm.val_error);
+  }
   if (st.decisions_dropped > 0) line += fmt::format(" | {:.0f} decisions over capacity", st.decisions_dropped);
   line += fmt::format(" | eta {}", format_duration(eta_s));
   return line;

@@ -389,7 +389,8 @@ IterationStats Trainer::read_metrics(const UpdateStats& us, const torch::Tensor&
     m.set("wm/loss", wst->loss);
     m.set("wm/val_obs_error", wst->val_obs_error);
     m.set("wm/val_reward_error", wst->val_reward_error);
-    m.set("wm/gate_open", wst->gate);
+    m.set("wm/gate_open", (wst->gate > 0).to(wst->gate.dtype()));
+    m.set("wm/model_weight", wst->gate);
     m.set("wm/imagined_decisions", im && im->valid ? im->active.sum() * wst->gate : torch::zeros({}, wst->gate.options()));
   }
 
@@ -429,8 +430,9 @@ IterationStats Trainer::read_metrics(const UpdateStats& us, const torch::Tensor&
     st.wm.val_obs_error = h.at("wm/val_obs_error");
     st.wm.val_reward_error = st.wm.val_error = h.at("wm/val_reward_error");
     st.wm.gate_open = h.at("wm/gate_open");
+    st.wm.model_weight = h.at("wm/model_weight");
     st.wm.imagined_decisions = h.at("wm/imagined_decisions");
-    st.wm.mve_cells = im && im->valid ? static_cast<double>(im->start_cells) * st.wm.gate_open : 0;
+    st.wm.mve_cells = im && im->valid ? static_cast<double>(im->mve_cells) * st.wm.gate_open : 0;
   }
   return st;
 }

@@ -137,16 +137,48 @@ WorldModelDeviceStats WorldModelLearner::fit(const Rollout& ro, ActorCritic& pol
     last = loss.detach();
   }
   st.loss = last.defined() ? last : torch::full({}, NAN, gate_.options());
-  // The gate: past the warm-up, a finite validation error under the threshold.
+  // The model's weight: 0 during the warm-up or for a non-finite error; then
+  // either a gate (1 under the threshold) or falling linearly with the error
+  // (1 for a perfect model, 0 at the threshold): a model that is merely
+  // usable shifts the critic targets less than a good one.
   torch::NoGradGuard no_grad;
   const auto err = st.val_reward_error.to(gate_.dtype());
   if (iteration >= cfg_.warmup_iterations) {
-    gate_.copy_((torch::isfinite(err) & (err < cfg_.gate_threshold)).to(gate_.dtype()));
+    const auto w = cfg_.weighting == "error" ? (1 - err / cfg_.gate_threshold).clamp(0, 1)
+                                             : (err < cfg_.gate_threshold).to(gate_.dtype());
+    gate_.copy_(torch::where(torch::isfinite(err), w, torch::zeros_like(w)));
   } else {
     gate_.zero_();
   }
   st.gate = gate_.clone();
   return st;
+}
+
+torch::Tensor WorldModelLearner::history_states(const Rollout& ro, ActorCritic& policy, int64_t e0, int64_t n,
+                                               int64_t L) {
+  // One pass over the real slots (as Dreamer starts imagination from the
+  // states of its whole training sequence) instead of a burn-in window per
+  // start. The model learns from L-slot windows that begin empty, so a state
+  // with L or more slots of history is outside what it was trained on: two
+  // passes, emptied every L slots at offsets 0 and L/2, run as one batch;
+  // slot t takes the state of the one with the longer history.
+  const int64_t T = ro.obs.size(0), U = ro.obs.size(2), L0 = L / 2;
+  auto h = torch::zeros({2, n * U, cfg_.hidden}, ro.obs.options());
+  auto pre = torch::empty({T, n, U, cfg_.hidden}, ro.obs.options());
+  for (int64_t t = 0; t < T; ++t) {
+    if (t % L == 0) h[0].zero_();
+    if (t >= L0 && (t - L0) % L == 0) h[1].zero_();
+    const int64_t hist0 = t % L, hist1 = t < L0 ? t : (t - L0) % L;
+    pre[t].copy_(h[hist0 >= hist1 ? 0 : 1].reshape({n, U, cfg_.hidden}));
+    const auto obs_n = policy->norm(ro.obs[t].narrow(0, e0, n));
+    const auto x = inputs(obs_n, ro.actions[t].narrow(0, e0, n), ro.active[t].narrow(0, e0, n),
+                          ro.joint[t].narrow(0, e0, n).unsqueeze(1).expand({n, U, -1}))
+                       .reshape({n * U, -1});
+    h = model_->step(x.repeat({2, 1}), h.reshape({2 * n * U, cfg_.hidden})).reshape({2, n * U, cfg_.hidden});
+    const auto reset = ro.terminated[t].narrow(0, e0, n).logical_or(ro.truncated[t].narrow(0, e0, n));
+    h = h * (1 - reset.to(h.dtype())).repeat_interleave(U).unsqueeze(-1);  // a new episode starts empty
+  }
+  return pre;
 }
 
 ImaginedBatch WorldModelLearner::imagine(const Rollout& ro, ActorCritic& policy, Lagrange& lag, torch::Tensor& returns,
@@ -155,79 +187,114 @@ ImaginedBatch WorldModelLearner::imagine(const Rollout& ro, ActorCritic& policy,
   if (iteration < cfg_.warmup_iterations) return out;
   torch::NoGradGuard no_grad;
   const int64_t T = ro.obs.size(0), E = ro.obs.size(1), U = ro.obs.size(2), F = spec_.features;
-  const int64_t A = spec_.actions, L = std::min<int64_t>(cfg_.window, T - 1), H = cfg_.horizon;
+  const int64_t A = spec_.actions, L = std::min<int64_t>(cfg_.window, T - 1), L0 = L / 2, H = cfg_.horizon;
   const auto lopt = torch::TensorOptions().dtype(torch::kInt64).device(device_);
-  // K distinct start cells (t0, e) with t0 >= L, so a full burn-in window precedes them.
-  const int64_t pairs = (T - L) * E, K = std::min<int64_t>(cfg_.imagine_cells, pairs);
-  const auto pick = torch::randperm(pairs, lopt).narrow(0, 0, K);
-  const auto t0 = L + torch::div(pick, E, "floor"), e = pick.remainder(E);
-  // Burn-in: the GRU reads the L real steps before t0 for every user of the cell.
-  auto h = torch::zeros({K * U, cfg_.hidden}, ro.obs.options());
-  const auto tb = t0.unsqueeze(0) - L + torch::arange(L, lopt).unsqueeze(1);  // [L, K]
-  const auto eb = e.unsqueeze(0).expand({L, K});
-  for (int64_t l = 0; l < L; ++l) {
-    const auto obs_n = policy->norm(ro.obs.index({tb[l], eb[l]}));  // [K, U, F]
-    const auto x = inputs(obs_n, ro.actions.index({tb[l], eb[l]}), ro.active.index({tb[l], eb[l]}),
-                          ro.joint.index({tb[l], eb[l]}).unsqueeze(1).expand({K, U, -1}));
-    h = model_->step(x.reshape({K * U, -1}), h);
-    const auto reset = ro.terminated.index({tb[l], eb[l]}).logical_or(ro.truncated.index({tb[l], eb[l]}));
-    h = h * (1 - reset.to(h.dtype())).repeat_interleave(U).unsqueeze(-1);
+  // Start cells (t0, e) with t0 >= L/2 (at least L/2 slots of history). The
+  // GRU states of a chunk of envs are held at once: chunks keep them within
+  // the state budget (one chunk for CPU-sized runs), and each chunk expands its share
+  // of the cells, so that no count has to be read back from the device.
+  const int64_t pairs = (T - L0) * E;
+  const int64_t M = cfg_.mve_cells > 0 ? std::min<int64_t>(cfg_.mve_cells, pairs) : pairs;
+  const int64_t K = std::min<int64_t>(cfg_.imagine_cells, M);
+  const int64_t chunk = std::clamp<int64_t>(state_budget_ / (cfg_.hidden * T * U), 1, E);
+  const auto w = gate_;
+  std::vector<torch::Tensor> obs_k, act_k, a_k, logp_k, v_k, r_k, c_k, mask_k;
+  for (int64_t e0 = 0, m_done = 0, k_done = 0; e0 < E; e0 += chunk) {
+    const int64_t n = std::min(chunk, E - e0), last = e0 + n == E;
+    // This chunk's share of the M expanded and K imagined cells (the rest go to the last chunk).
+    const int64_t Mc = last ? M - m_done : M * (e0 + n) / E - m_done;
+    const int64_t Kc = last ? K - k_done : K * (e0 + n) / E - k_done;
+    m_done += Mc;
+    k_done += Kc;
+    if (Mc == 0) continue;
+    const auto pick = torch::randperm((T - L0) * n, lopt).narrow(0, 0, Mc);  // first Kc: imagined samples too
+    const auto t0 = L0 + torch::div(pick, n, "floor"), el = pick.remainder(n), e = el + e0;
+    auto h = history_states(ro, policy, e0, n, L).index({t0, el}).reshape({Mc * U, cfg_.hidden});
+    // Imagine H steps with the current policy.
+    auto s = ro.obs.index({t0, e});                   // [Mc, U, F] raw
+    auto active = ro.active.index({t0, e});           // [Mc, U]
+    const auto mask = ro.action_mask.index({t0, e});  // [Mc, U, A]
+    std::vector<torch::Tensor> r_mc, c_mc;
+    for (int64_t k = 0; k < H; ++k) {
+      const auto logits = policy->dist_logits(s, mask);
+      const auto a = sample_actions(logits) * active.to(torch::kInt64);
+      if (Kc > 0) {
+        obs_k.push_back(s.narrow(0, 0, Kc)); act_k.push_back(active.narrow(0, 0, Kc)); a_k.push_back(a.narrow(0, 0, Kc));
+        logp_k.push_back(log_prob_of(logits.narrow(0, 0, Kc), a.narrow(0, 0, Kc)));
+        v_k.push_back(policy->values(s.narrow(0, 0, Kc)));
+        mask_k.push_back(mask.narrow(0, 0, Kc));
+      }
+      const auto onehot = one_hot_f(a, A) * active.unsqueeze(-1).to(s.dtype());
+      const auto joint = onehot.narrow(-1, 1, std::max<int64_t>(A - 1, 1)).mean(1, true).expand({Mc, U, -1});
+      const auto s_n = policy->norm(s);
+      h = model_->step(torch::cat({s_n, onehot, A > 1 ? joint : torch::zeros({Mc, U, 1}, s.options())}, -1)
+                           .reshape({Mc * U, -1}),
+                       h);
+      const auto next_n = s_n + model_->delta_head(h).reshape({Mc, U, F});
+      auto rhat = model_->reward_head(h).reshape({Mc, U, heads_});
+      if (value_users_ == 1) rhat = rhat.mean(1, true);  // the team reward, as every user predicts it
+      if (learns_raw_rewards()) rhat = scaler_->apply(rhat);  // into the scale of this rollout's streams and critic
+      r_mc.push_back(rhat);
+      c_mc.push_back(torch::sigmoid(model_->cont_head(h)).reshape({Mc, U}).mean(1).reshape({Mc, 1, 1}));
+      active = torch::sigmoid(model_->active_head(h)).reshape({Mc, U}) > 0.5;
+      s = spec_.norm_obs  // back to raw features, as the policy reads them
+              ? next_n * (policy->obs_rms->var + 1e-8).sqrt().to(s.dtype()) + policy->obs_rms->mean.to(s.dtype())
+              : next_n;
+    }
+    // The MVE target of each start cell: the lambda = 1 return over the
+    // horizon, continuation-weighted, bootstrapped from the critic.
+    auto ret_mve = policy->values(s);
+    for (int64_t k = H - 1; k >= 0; --k) ret_mve = r_mc[k] + gamma * c_mc[k] * ret_mve;
+    // Critic target: V_gae + beta w (V_mve - V_gae). A diverged model (w = 0)
+    // must not poison the real targets: NaN never reaches them.
+    const auto old = returns.index({t0, e});
+    const auto blended = old + torch::nan_to_num(cfg_.mve_beta * w * (ret_mve - old), 0.0, 0.0, 0.0);
+    returns.index_put_({t0, e}, torch::where(w > 0, blended, old));
+    if (Kc > 0) {
+      v_k.push_back(policy->values(s.narrow(0, 0, Kc)));  // bootstrap of the imagined samples' lambda-returns
+      for (int64_t k = 0; k < H; ++k) {
+        r_k.push_back(r_mc[k].narrow(0, 0, Kc));
+        c_k.push_back(c_mc[k].narrow(0, 0, Kc));
+      }
+    }
   }
-  // Imagine H steps with the current policy.
-  auto s = ro.obs.index({t0, e});                   // [K, U, F] raw
-  auto active = ro.active.index({t0, e});           // [K, U]
-  const auto mask = ro.action_mask.index({t0, e});  // [K, U, A]
-  const bool normed = spec_.norm_obs;
-  std::vector<torch::Tensor> obs_k, act_k, a_k, logp_k, v_k, r_k, c_k;
+  out.mve_cells = M;
+  out.start_cells = K;
+  if (K == 0) return out;
+  // Lambda-returns of the imagined samples over the horizon. The per-chunk
+  // lists hold, for chunk j: H entries of obs/act/a/logp/mask, H + 1 of v
+  // (the last is the bootstrap), H of r and c.
+  const auto cat_steps = [&](const std::vector<torch::Tensor>& v, int64_t per, int64_t k) {
+    std::vector<torch::Tensor> parts;
+    for (size_t j = k; j < v.size(); j += per) parts.push_back(v[j]);
+    return torch::cat(parts, 0);  // [K, ...]
+  };
+  std::vector<torch::Tensor> obs_s, act_s, a_s, logp_s, mask_s, v_s, r_s, c_s;
   for (int64_t k = 0; k < H; ++k) {
-    const auto logits = policy->dist_logits(s, mask);
-    const auto a = sample_actions(logits) * active.to(torch::kInt64);
-    obs_k.push_back(s); act_k.push_back(active); a_k.push_back(a);
-    logp_k.push_back(log_prob_of(logits, a));
-    v_k.push_back(policy->values(s));
-    const auto onehot = one_hot_f(a, A) * active.unsqueeze(-1).to(s.dtype());
-    const auto joint = onehot.narrow(-1, 1, std::max<int64_t>(A - 1, 1)).mean(1, true).expand({K, U, -1});
-    const auto s_n = policy->norm(s);
-    h = model_->step(torch::cat({s_n, onehot, A > 1 ? joint : torch::zeros({K, U, 1}, s.options())}, -1).reshape({K * U, -1}), h);
-    const auto next_n = s_n + model_->delta_head(h).reshape({K, U, F});
-    auto rhat = model_->reward_head(h).reshape({K, U, heads_});
-    if (value_users_ == 1) rhat = rhat.mean(1, true);  // the team reward, as every user predicts it
-    if (learns_raw_rewards()) rhat = scaler_->apply(rhat);  // into the scale of this rollout's streams and critic
-    r_k.push_back(rhat);
-    c_k.push_back(torch::sigmoid(model_->cont_head(h)).reshape({K, U}).mean(1).reshape({K, 1, 1}));
-    active = torch::sigmoid(model_->active_head(h)).reshape({K, U}) > 0.5;
-    s = normed ? next_n * (policy->obs_rms->var + 1e-8).sqrt().to(s.dtype()) + policy->obs_rms->mean.to(s.dtype())
-               : next_n;
+    obs_s.push_back(cat_steps(obs_k, H, k)); act_s.push_back(cat_steps(act_k, H, k)); a_s.push_back(cat_steps(a_k, H, k));
+    logp_s.push_back(cat_steps(logp_k, H, k)); mask_s.push_back(cat_steps(mask_k, H, k));
+    r_s.push_back(cat_steps(r_k, H, k)); c_s.push_back(cat_steps(c_k, H, k));
   }
-  const auto v_last = policy->values(s);
-  // Lambda-returns over the horizon (continuation-weighted), and the MVE
-  // target of each start cell: the lambda = 1 return from k = 0.
-  auto adv = torch::zeros_like(v_last), ret_mve = v_last;
+  for (int64_t k = 0; k <= H; ++k) v_s.push_back(cat_steps(v_k, H + 1, k));
+  auto adv = torch::zeros_like(v_s[H]);
   std::vector<torch::Tensor> adv_k(H);
   for (int64_t k = H - 1; k >= 0; --k) {
-    const auto v_next = k == H - 1 ? v_last : v_k[k + 1];
-    const auto delta = r_k[k] + gamma * c_k[k] * v_next - v_k[k];
-    adv = delta + gamma * lambda * c_k[k] * adv;
+    const auto delta = r_s[k] + gamma * c_s[k] * v_s[k + 1] - v_s[k];
+    adv = delta + gamma * lambda * c_s[k] * adv;
     adv_k[k] = adv;
-    ret_mve = r_k[k] + gamma * c_k[k] * ret_mve;
   }
-  // Critic target of the start cells: (1 - beta) V_gae + beta V_mve, where
-  // the gate is open. A diverged model must not poison the real targets.
-  const auto old = returns.index({t0, e});
-  const auto blended = torch::nan_to_num((1 - cfg_.mve_beta) * old + cfg_.mve_beta * ret_mve, 0.0, 0.0, 0.0);
-  returns.index_put_({t0, e}, torch::where(gate_ > 0, blended, old));
-  out.start_cells = K;
+  v_s.pop_back();
 
-  // Imagined samples enter the loss weighted by the gate; with the gate
-  // closed they must still be finite (0 * NaN is NaN): sanitised here.
+  // Imagined samples enter the loss weighted by the model's weight; with it
+  // at 0 they must still be finite (0 * NaN is NaN): sanitised here.
   const auto advs = torch::nan_to_num(torch::stack(adv_k), 0.0, 0.0, 0.0);  // [H, K, Uv, heads]
   out.valid = true;
-  out.obs = torch::nan_to_num(torch::stack(obs_k).reshape({H * K, U, F}), 0.0, 0.0, 0.0);
-  out.active = torch::stack(act_k).reshape({H * K, U});
-  out.action_mask = mask.unsqueeze(0).expand({H, K, U, A}).reshape({H * K, U, A});
-  out.actions = torch::stack(a_k).reshape({H * K, U});
-  out.logp = torch::stack(logp_k).reshape({H * K, U});
-  out.values = torch::nan_to_num(torch::stack(v_k), 0.0, 0.0, 0.0).reshape({H * K, value_users_, heads_});
+  out.obs = torch::nan_to_num(torch::stack(obs_s).reshape({H * K, U, F}), 0.0, 0.0, 0.0);
+  out.active = torch::stack(act_s).reshape({H * K, U});
+  out.action_mask = torch::stack(mask_s).reshape({H * K, U, A});
+  out.actions = torch::stack(a_s).reshape({H * K, U});
+  out.logp = torch::stack(logp_s).reshape({H * K, U});
+  out.values = torch::nan_to_num(torch::stack(v_s), 0.0, 0.0, 0.0).reshape({H * K, value_users_, heads_});
   out.returns = (advs + out.values.reshape(advs.sizes())).reshape({H * K, value_users_, heads_});
   auto heads = advs.reshape({H * K, value_users_, heads_});
   if (lag->active()) heads = heads / (heads.std(c10::IntArrayRef{0, 1}, true, true) + 1e-8);
@@ -245,7 +312,8 @@ std::map<std::string, torch::Tensor> WorldModelLearner::replay_tensors() const {
     if (r.raw_rewards.defined()) m[p + "raw_rewards"] = r.raw_rewards; else m[p + "rewards"] = r.rewards;
     m[p + "terminated"] = r.terminated; m[p + "truncated"] = r.truncated; m[p + "joint"] = r.joint;
   }
-  m["gate_open"] = gate_.to(torch::kInt64);
+  m["gate_open"] = (gate_ > 0).to(torch::kInt64);  // what checkpoints before wm.weighting held
+  m["model_weight"] = gate_.clone();
   return m;
 }
 
@@ -271,7 +339,8 @@ void WorldModelLearner::load_replay(const std::map<std::string, torch::Tensor>& 
     r.joint = get("joint");
     replay_.push_back(r);
   }
-  if (m.count("gate_open")) gate_.copy_(m.at("gate_open").to(gate_.device()).to(gate_.dtype()));
+  const char* weight = m.count("model_weight") ? "model_weight" : "gate_open";
+  if (m.count(weight)) gate_.copy_(m.at(weight).to(gate_.device()).to(gate_.dtype()));
 }
 
 }  // namespace mecrl::agents

@@ -159,6 +159,9 @@ INSTANTIATE_TEST_SUITE_P(
         Row{"unknown_key_before_a_cross_check", "train", kOffloadPpo + "wm:\n  enabled: true\n  windw: 8\n",
             {"train.rollout_steps=4"},
             "mecrl: error: {F}:4: unknown key 'wm.windw'; did you mean 'wm.window'?"},
+        Row{"mve_cells_below_imagine_cells", "train", "", {"wm.mve_cells=8", "wm.imagine_cells=16"},
+            "mecrl: error: command line 'wm.mve_cells=8': wm.mve_cells = 8 is below wm.imagine_cells = 16 (the "
+            "imagined cells are expanded cells; 0 expands every cell)"},
         Row{"billion_laughs", "eval", laughs(), {},
             "mecrl: error: {F}:6: aliases expand to more than 16 keys per byte of the file (a 'billion laughs' "
             "document?)"},
