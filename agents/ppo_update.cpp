@@ -41,19 +41,34 @@ ValueBatch rows_of(const ValueBatch& b, const torch::Tensor& idx) {
 struct ActorTerms {
   PolicyLoss pl;
   torch::Tensor entropy;
+  torch::Tensor rows;  // [] the weight the means are over (decisions in the minibatch)
 };
 
 ActorTerms actor_terms(ActorCritic& policy, const PpoConfig& p, const DecisionBatch& b) {
   const auto logits = policy->dist_logits(b.obs, b.mask);  // the acting distribution (exploration floor)
   const auto new_logp = log_prob_of(logits, b.actions);
   const auto adv = p.norm_adv ? normalize_advantages(b.adv, b.weight) : b.adv;
-  return {clipped_policy_loss(new_logp, b.logp, adv, b.weight, p.clip_coef), weighted_mean(entropy_of(logits), b.weight)};
+  return {clipped_policy_loss(new_logp, b.logp, adv, b.weight, p.clip_coef), weighted_mean(entropy_of(logits), b.weight),
+          b.weight.sum()};
 }
 
-torch::Tensor critic_term(ActorCritic& policy, const PpoConfig& p, const ValueBatch& b) {
+struct CriticTerm {
+  torch::Tensor loss;
+  torch::Tensor rows;  // [] the weight the mean is over (users x heads of the minibatch's cells)
+};
+
+CriticTerm critic_term(ActorCritic& policy, const PpoConfig& p, const ValueBatch& b) {
   const auto v = policy->values(b.obs);
   const auto w = b.weight.defined() ? b.weight.unsqueeze(-1).expand_as(v) : torch::ones_like(v);
-  return value_loss(v, b.values, b.returns, w, p.clip_coef, p.clip_vloss);
+  return {value_loss(v, b.values, b.returns, w, p.clip_coef, p.clip_vloss), w.sum()};
+}
+
+// The mean over two sets of rows, given each set's mean and weight: how
+// imagined rows join the real ones (either may be absent: undefined).
+torch::Tensor joint_mean(const torch::Tensor& mean_a, const torch::Tensor& rows_a, const torch::Tensor& mean_b,
+                         const torch::Tensor& rows_b) {
+  if (!mean_a.defined()) return rows_b * mean_b / rows_b.clamp_min(1e-8);  // 0 for a zero weight
+  return (rows_a * mean_a + rows_b * mean_b) / (rows_a + rows_b).clamp_min(1e-8);
 }
 
 }  // namespace
@@ -77,11 +92,18 @@ UpdateStats ppo_update(ActorCritic& policy, torch::optim::Optimizer& opt, const 
     }
     torch::Tensor epoch_kl;
     for (int64_t k = 0; k < nmb; ++k) {
-      torch::Tensor loss = zero();
+      // Imagined rows join the minibatch's real rows, each weighing
+      // imagined->weight (w_im times the model's weight) where a real row
+      // weighs 1: spec agents.md §4 adds them "to the PPO batch with weight
+      // w_im". (Until issue 16 each set was averaged apart and the imagined
+      // mean added at 0.5: 96 imagined cells weighed half as much as 2,048
+      // real ones, ~10x per row, and pulled the critic off the real returns.)
+      torch::Tensor actor_loss, actor_rows;
       const auto ia = minibatch(perm_a, k, nmb);
       if (ia.size(0) > 0) {
         const ActorTerms a = actor_terms(policy, p, rows_of(actor, ia));
-        loss = loss + a.pl.loss - p.ent_coef * a.entropy;
+        actor_loss = a.pl.loss - p.ent_coef * a.entropy;
+        actor_rows = a.rows;
         s.policy_loss += a.pl.loss.detach();
         s.entropy += a.entropy.detach();
         s.approx_kl += a.pl.approx_kl;
@@ -90,18 +112,27 @@ UpdateStats ppo_update(ActorCritic& policy, torch::optim::Optimizer& opt, const 
         epoch_kl = a.pl.approx_kl;
       }
       const auto ic_all = minibatch(perm_c, k, nmb);
-      const auto ic = ic_all.narrow(0, 0, std::max<int64_t>(1, static_cast<int64_t>(ic_all.size(0) * p.value_sample)));
-      const auto vl = critic_term(policy, p, rows_of(critic, ic));
-      loss = loss + p.vf_coef * vl;
-      s.value_loss += vl.detach();
-      if (imagined) {  // weight 0 when the model's gate is closed
+      const int64_t sampled = std::max<int64_t>(1, static_cast<int64_t>(ic_all.size(0) * p.value_sample));
+      const auto ic = ic_all.narrow(0, 0, sampled);
+      const CriticTerm vl = critic_term(policy, p, rows_of(critic, ic));
+      s.value_loss += vl.loss.detach();
+      // The value_sample rows stand for the minibatch's real cells, all of them.
+      const double sample_frac = ic_all.size(0) > 0 ? static_cast<double>(sampled) / ic_all.size(0) : 1.0;
+      torch::Tensor critic_loss = vl.loss, critic_rows = vl.rows / sample_frac;
+      if (imagined) {
         const auto iia = minibatch(perm_ia, k, nmb), iic = minibatch(perm_ic, k, nmb);
         if (iia.size(0) > 0) {
           const ActorTerms a = actor_terms(policy, p, rows_of(imagined->actor, iia));
-          loss = loss + imagined->weight * (a.pl.loss - p.ent_coef * a.entropy);
+          const auto rows = imagined->weight * a.rows;
+          actor_loss = joint_mean(actor_loss, actor_rows, a.pl.loss - p.ent_coef * a.entropy, rows);
+          actor_rows = actor_rows.defined() ? actor_rows + rows : rows;
         }
-        if (iic.size(0) > 0) loss = loss + imagined->weight * p.vf_coef * critic_term(policy, p, rows_of(imagined->critic, iic));
+        if (iic.size(0) > 0) {
+          const CriticTerm c = critic_term(policy, p, rows_of(imagined->critic, iic));
+          critic_loss = joint_mean(critic_loss, critic_rows, c.loss, imagined->weight * c.rows);
+        }
       }
+      const torch::Tensor loss = actor_loss.defined() ? actor_loss + p.vf_coef * critic_loss : p.vf_coef * critic_loss;
       opt.zero_grad();
       loss.backward();
       if (comm) comm->average_gradients(params);

@@ -33,8 +33,9 @@ struct ValueBatch {
   int64_t rows() const { return obs.defined() ? obs.size(0) : 0; }
 };
 
-// Imagined data enters the loss with a device-side weight (w_im times the
-// world model's gate, 0 or 1), so a closed gate costs no host read.
+// Imagined rows join each minibatch's real rows, each weighing a device-side
+// `weight` (w_im times the world model's weight, 0..1) where a real row
+// weighs 1; a zero weight costs no host read.
 struct WeightedData {
   DecisionBatch actor;
   ValueBatch critic;

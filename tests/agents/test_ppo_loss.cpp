@@ -1,4 +1,5 @@
-// PPO loss terms against values worked out by hand (clip 0.2).
+// PPO loss terms against values worked out by hand (clip 0.2); imagined rows
+// in the update weigh as rows of one batch.
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -6,6 +7,7 @@
 #include "agents/agent_config.h"
 #include "agents/policy.h"
 #include "agents/ppo_loss.h"
+#include "agents/ppo_update.h"
 
 namespace mecrl::agents {
 namespace {
@@ -147,6 +149,63 @@ TEST(ExplorationFloor, LinearSchedule) {
   EXPECT_DOUBLE_EQ(exploration_floor_at(t, 12, 10), 0.0);
   t.exploration_floor_final = t.exploration_floor;
   EXPECT_DOUBLE_EQ(exploration_floor_at(t, 7, 10), 0.2f);
+}
+
+
+// Imagined rows "join the PPO batch with weight w" (spec agents.md §4): one
+// update with them passed apart must move the parameters exactly as one over
+// the concatenated batch in which each imagined row carries weight w (and a
+// padding row 0). Plain SGD with lr 1 and no clipping, so the step is the
+// gradient itself (Adam's first step would hide a scale error).
+TEST(PpoUpdate, ImaginedRowsJoinTheBatchWithTheirWeight) {
+  const int64_t F = 3, A = 2, U = 2;
+  const PolicySpec spec{F, A, U, 1, 8, "user", false};
+  auto make_policy = [&] {
+    torch::manual_seed(7);
+    return ActorCritic(spec);
+  };
+  torch::manual_seed(8);
+  auto decisions = [&](int64_t R, const std::vector<float>& weight) {
+    DecisionBatch b{torch::randn({R, F}), torch::ones({R, A}, torch::kBool), torch::randint(0, A, {R}, torch::kInt64),
+                    -0.7f + 0.2f * torch::randn({R}), torch::randn({R}), torch::tensor(weight)};
+    return b;
+  };
+  auto cells = [&](int64_t B) {
+    return ValueBatch{torch::randn({B, U, F}), torch::randn({B, U, 1}), torch::randn({B, U, 1}), torch::Tensor()};
+  };
+  const DecisionBatch real = decisions(6, {1, 1, 1, 1, 0, 1}), imag = decisions(5, {1, 0, 1, 1, 1});
+  const ValueBatch real_v = cells(4), imag_v = cells(3);
+  const float w = 0.3f;
+  PpoConfig p;
+  p.num_minibatches = 1;
+  p.update_epochs = 1;
+  p.norm_adv = false;  // normalisation is per set of rows: not a property of one batch
+  p.max_grad_norm = 1e9;
+  p.value_sample = 1;
+
+  ActorCritic apart = make_policy();
+  torch::optim::SGD sgd_apart(apart->parameters(), torch::optim::SGDOptions(1.0));
+  const WeightedData imagined{imag, imag_v, torch::tensor(w)};
+  ppo_update(apart, sgd_apart, p, real, real_v, &imagined);
+
+  ActorCritic joined = make_policy();
+  torch::optim::SGD sgd_joined(joined->parameters(), torch::optim::SGDOptions(1.0));
+  const DecisionBatch all{torch::cat({real.obs, imag.obs}), torch::cat({real.mask, imag.mask}),
+                          torch::cat({real.actions, imag.actions}), torch::cat({real.logp, imag.logp}),
+                          torch::cat({real.adv, imag.adv}), torch::cat({real.weight, w * imag.weight})};
+  const ValueBatch all_v{torch::cat({real_v.obs, imag_v.obs}), torch::cat({real_v.values, imag_v.values}),
+                         torch::cat({real_v.returns, imag_v.returns}),
+                         torch::cat({torch::ones({4, U}), torch::full({3, U}, w)})};
+  ppo_update(joined, sgd_joined, p, all, all_v, nullptr);
+
+  const auto a = apart->parameters(), j = joined->parameters(), start = make_policy()->parameters();
+  ASSERT_EQ(a.size(), j.size());
+  bool moved = false;
+  for (size_t i = 0; i < a.size(); ++i) {
+    EXPECT_TRUE(torch::allclose(a[i], j[i], 1e-5, 1e-6)) << "parameter " << i;
+    moved = moved || !torch::allclose(j[i], start[i]);
+  }
+  EXPECT_TRUE(moved);
 }
 
 }  // namespace
