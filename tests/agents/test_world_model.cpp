@@ -37,19 +37,25 @@ Rollout linear_rollout(int64_t T, int64_t E, int64_t U, const torch::Tensor& M, 
   return r;
 }
 
-TEST(WorldModel, FitsKnownLinearSystem) {
-  torch::manual_seed(0);
-  const auto M = torch::tensor({{0.9f, 0.1f, 0.f}, {0.f, 0.8f, 0.2f}, {0.1f, 0.f, 0.7f}});
-  const auto b = torch::tensor({0.5f, -0.3f, 0.2f});
-  const auto w = torch::tensor({1.f, -1.f, 0.5f});
+// A model small and quick enough to learn the linear system in ~30 iterations.
+WorldModelConfig linear_system_config(int warmup_iterations, float gate_threshold) {
   WorldModelConfig cfg;
   cfg.hidden = 32;
   cfg.window = 8;
   cfg.batch_windows = 128;
   cfg.updates = 8;
   cfg.lr = 3e-3f;
-  cfg.warmup_iterations = 0;
-  cfg.gate_threshold = 0.1f;
+  cfg.warmup_iterations = warmup_iterations;
+  cfg.gate_threshold = gate_threshold;
+  return cfg;
+}
+
+TEST(WorldModel, FitsKnownLinearSystem) {
+  torch::manual_seed(0);
+  const auto M = torch::tensor({{0.9f, 0.1f, 0.f}, {0.f, 0.8f, 0.2f}, {0.1f, 0.f, 0.7f}});
+  const auto b = torch::tensor({0.5f, -0.3f, 0.2f});
+  const auto w = torch::tensor({1.f, -1.f, 0.5f});
+  const WorldModelConfig cfg = linear_system_config(0, 0.1f);
   PolicySpec spec{3, 2, 4, 1, 16, "user", false};
   ActorCritic policy(spec);
   WorldModelLearner wm(cfg, spec, 1, 4, torch::kCPU);
@@ -272,14 +278,7 @@ TEST(WorldModel, WeightFollowsTheMeasuredError) {
   ActorCritic policy(spec);
   for (const std::string weighting : {"gate", "error"}) {
     torch::manual_seed(11);
-    WorldModelConfig cfg;
-    cfg.hidden = 32;
-    cfg.window = 8;
-    cfg.batch_windows = 128;
-    cfg.updates = 8;
-    cfg.lr = 3e-3f;
-    cfg.warmup_iterations = 1;
-    cfg.gate_threshold = 0.3f;
+    WorldModelConfig cfg = linear_system_config(1, 0.3f);
     cfg.weighting = weighting;
     WorldModelLearner wm(cfg, spec, 1, 4, torch::kCPU);
     std::vector<double> errors, weights;
