@@ -298,7 +298,9 @@ TEST(WorldModel, WeightFollowsTheMeasuredError) {
     // The run passes through both regimes: errors above the threshold early, well below it late.
     EXPECT_GT(errors[1], 0.3);
     EXPECT_LT(errors.back(), 0.1);
-    if (weighting == "error") EXPECT_GT(partial, 0) << "no iteration with a weight strictly between 0 and 1";
+    if (weighting == "error") {
+      EXPECT_GT(partial, 0) << "no iteration with a weight strictly between 0 and 1";
+    }
   }
 }
 
