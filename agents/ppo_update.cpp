@@ -96,8 +96,8 @@ UpdateStats ppo_update(ActorCritic& policy, torch::optim::Optimizer& opt, const 
       // imagined->weight (w_im times the model's weight) where a real row
       // weighs 1: spec agents.md §4 adds them "to the PPO batch with weight
       // w_im". (Until issue 16 each set was averaged apart and the imagined
-      // mean added at 0.5: 96 imagined cells weighed half as much as 2,048
-      // real ones, ~10x per row, and pulled the critic off the real returns.)
+      // mean added at 0.5: an imagined decision weighed ~30x a real one at
+      // N = 100, and the critic drifted off the real returns.)
       torch::Tensor actor_loss, actor_rows;
       const auto ia = minibatch(perm_a, k, nmb);
       if (ia.size(0) > 0) {
