@@ -123,9 +123,7 @@ UpdateStats ppo_update(ActorCritic& policy, torch::optim::Optimizer& opt, const 
         const auto iia = minibatch(perm_ia, k, nmb), iic = minibatch(perm_ic, k, nmb);
         if (iia.size(0) > 0) {
           const ActorTerms a = actor_terms(policy, p, rows_of(imagined->actor, iia));
-          const auto rows = imagined->weight * a.rows;
-          actor_loss = joint_mean(actor_loss, actor_rows, a.pl.loss - p.ent_coef * a.entropy, rows);
-          actor_rows = actor_rows.defined() ? actor_rows + rows : rows;
+          actor_loss = joint_mean(actor_loss, actor_rows, a.pl.loss - p.ent_coef * a.entropy, imagined->weight * a.rows);
         }
         if (iic.size(0) > 0) {
           const CriticTerm c = critic_term(policy, p, rows_of(imagined->critic, iic));

@@ -198,7 +198,8 @@ ImaginedBatch WorldModelLearner::imagine(const Rollout& ro, ActorCritic& policy,
   const int64_t K = std::min<int64_t>(cfg_.imagine_cells, M);
   const int64_t chunk = std::clamp<int64_t>(state_budget_ / (cfg_.hidden * T * U), 1, E);
   const auto w = gate_;
-  std::vector<torch::Tensor> obs_k, act_k, a_k, logp_k, v_k, r_k, c_k, mask_k;
+  // Each chunk's imagined samples, [H, Kc, ...]; joined along the cells at the end.
+  std::vector<torch::Tensor> obs_c, act_c, a_c, logp_c, v_c, adv_c, mask_c;
   for (int64_t e0 = 0, m_done = 0, k_done = 0; e0 < E; e0 += chunk) {
     const int64_t n = std::min(chunk, E - e0), last = e0 + n == E;
     // This chunk's share of the M expanded and K imagined cells (the rest go to the last chunk).
@@ -214,7 +215,8 @@ ImaginedBatch WorldModelLearner::imagine(const Rollout& ro, ActorCritic& policy,
     auto s = ro.obs.index({t0, e});                   // [Mc, U, F] raw
     auto active = ro.active.index({t0, e});           // [Mc, U]
     const auto mask = ro.action_mask.index({t0, e});  // [Mc, U, A]
-    std::vector<torch::Tensor> r_mc, c_mc;
+    std::vector<torch::Tensor> r_mc, c_mc;                        // [Mc, Uv, heads], [Mc, 1, 1] per step
+    std::vector<torch::Tensor> obs_k, act_k, a_k, logp_k, v_k;  // the first Kc cells, per step
     for (int64_t k = 0; k < H; ++k) {
       const auto logits = policy->dist_logits(s, mask);
       const auto a = sample_actions(logits) * active.to(torch::kInt64);
@@ -222,7 +224,6 @@ ImaginedBatch WorldModelLearner::imagine(const Rollout& ro, ActorCritic& policy,
         obs_k.push_back(s.narrow(0, 0, Kc)); act_k.push_back(active.narrow(0, 0, Kc)); a_k.push_back(a.narrow(0, 0, Kc));
         logp_k.push_back(log_prob_of(logits.narrow(0, 0, Kc), a.narrow(0, 0, Kc)));
         v_k.push_back(policy->values(s.narrow(0, 0, Kc)));
-        mask_k.push_back(mask.narrow(0, 0, Kc));
       }
       const auto onehot = one_hot_f(a, A) * active.unsqueeze(-1).to(s.dtype());
       const auto joint = onehot.narrow(-1, 1, std::max<int64_t>(A - 1, 1)).mean(1, true).expand({Mc, U, -1});
@@ -243,58 +244,42 @@ ImaginedBatch WorldModelLearner::imagine(const Rollout& ro, ActorCritic& policy,
     }
     // The MVE target of each start cell: the lambda = 1 return over the
     // horizon, continuation-weighted, bootstrapped from the critic.
-    auto ret_mve = policy->values(s);
+    const auto v_last = policy->values(s);
+    auto ret_mve = v_last;
     for (int64_t k = H - 1; k >= 0; --k) ret_mve = r_mc[k] + gamma * c_mc[k] * ret_mve;
     // Critic target: V_gae + beta w (V_mve - V_gae). A diverged model (w = 0)
     // must not poison the real targets: NaN never reaches them.
     const auto old = returns.index({t0, e});
     const auto blended = old + torch::nan_to_num(cfg_.mve_beta * w * (ret_mve - old), 0.0, 0.0, 0.0);
     returns.index_put_({t0, e}, torch::where(w > 0, blended, old));
-    if (Kc > 0) {
-      v_k.push_back(policy->values(s.narrow(0, 0, Kc)));  // bootstrap of the imagined samples' lambda-returns
-      for (int64_t k = 0; k < H; ++k) {
-        r_k.push_back(r_mc[k].narrow(0, 0, Kc));
-        c_k.push_back(c_mc[k].narrow(0, 0, Kc));
-      }
+    if (Kc == 0) continue;
+    // Lambda-returns of the imagined samples over the horizon (continuation-weighted).
+    auto v_next = v_last.narrow(0, 0, Kc), adv = torch::zeros_like(v_next);
+    std::vector<torch::Tensor> adv_k(H);
+    for (int64_t k = H - 1; k >= 0; --k) {
+      const auto r = r_mc[k].narrow(0, 0, Kc), c = c_mc[k].narrow(0, 0, Kc);
+      adv = r + gamma * c * v_next - v_k[k] + gamma * lambda * c * adv;
+      adv_k[k] = adv;
+      v_next = v_k[k];
     }
+    obs_c.push_back(torch::stack(obs_k)); act_c.push_back(torch::stack(act_k)); a_c.push_back(torch::stack(a_k));
+    logp_c.push_back(torch::stack(logp_k)); v_c.push_back(torch::stack(v_k)); adv_c.push_back(torch::stack(adv_k));
+    mask_c.push_back(mask.narrow(0, 0, Kc).unsqueeze(0).expand({H, Kc, U, A}));
   }
   out.mve_cells = M;
   out.start_cells = K;
   if (K == 0) return out;
-  // Lambda-returns of the imagined samples over the horizon. The per-chunk
-  // lists hold, for chunk j: H entries of obs/act/a/logp/mask, H + 1 of v
-  // (the last is the bootstrap), H of r and c.
-  const auto cat_steps = [&](const std::vector<torch::Tensor>& v, int64_t per, int64_t k) {
-    std::vector<torch::Tensor> parts;
-    for (size_t j = k; j < v.size(); j += per) parts.push_back(v[j]);
-    return torch::cat(parts, 0);  // [K, ...]
-  };
-  std::vector<torch::Tensor> obs_s, act_s, a_s, logp_s, mask_s, v_s, r_s, c_s;
-  for (int64_t k = 0; k < H; ++k) {
-    obs_s.push_back(cat_steps(obs_k, H, k)); act_s.push_back(cat_steps(act_k, H, k)); a_s.push_back(cat_steps(a_k, H, k));
-    logp_s.push_back(cat_steps(logp_k, H, k)); mask_s.push_back(cat_steps(mask_k, H, k));
-    r_s.push_back(cat_steps(r_k, H, k)); c_s.push_back(cat_steps(c_k, H, k));
-  }
-  for (int64_t k = 0; k <= H; ++k) v_s.push_back(cat_steps(v_k, H + 1, k));
-  auto adv = torch::zeros_like(v_s[H]);
-  std::vector<torch::Tensor> adv_k(H);
-  for (int64_t k = H - 1; k >= 0; --k) {
-    const auto delta = r_s[k] + gamma * c_s[k] * v_s[k + 1] - v_s[k];
-    adv = delta + gamma * lambda * c_s[k] * adv;
-    adv_k[k] = adv;
-  }
-  v_s.pop_back();
-
+  const auto cells = [](const std::vector<torch::Tensor>& v) { return torch::cat(v, 1); };  // [H, K, ...]
   // Imagined samples enter the loss weighted by the model's weight; with it
   // at 0 they must still be finite (0 * NaN is NaN): sanitised here.
-  const auto advs = torch::nan_to_num(torch::stack(adv_k), 0.0, 0.0, 0.0);  // [H, K, Uv, heads]
+  const auto advs = torch::nan_to_num(cells(adv_c), 0.0, 0.0, 0.0);  // [H, K, Uv, heads]
   out.valid = true;
-  out.obs = torch::nan_to_num(torch::stack(obs_s).reshape({H * K, U, F}), 0.0, 0.0, 0.0);
-  out.active = torch::stack(act_s).reshape({H * K, U});
-  out.action_mask = torch::stack(mask_s).reshape({H * K, U, A});
-  out.actions = torch::stack(a_s).reshape({H * K, U});
-  out.logp = torch::stack(logp_s).reshape({H * K, U});
-  out.values = torch::nan_to_num(torch::stack(v_s), 0.0, 0.0, 0.0).reshape({H * K, value_users_, heads_});
+  out.obs = torch::nan_to_num(cells(obs_c).reshape({H * K, U, F}), 0.0, 0.0, 0.0);
+  out.active = cells(act_c).reshape({H * K, U});
+  out.action_mask = cells(mask_c).reshape({H * K, U, A});
+  out.actions = cells(a_c).reshape({H * K, U});
+  out.logp = cells(logp_c).reshape({H * K, U});
+  out.values = torch::nan_to_num(cells(v_c), 0.0, 0.0, 0.0).reshape({H * K, value_users_, heads_});
   out.returns = (advs + out.values.reshape(advs.sizes())).reshape({H * K, value_users_, heads_});
   auto heads = advs.reshape({H * K, value_users_, heads_});
   if (lag->active()) heads = heads / (heads.std(c10::IntArrayRef{0, 1}, true, true) + 1e-8);
