@@ -56,10 +56,15 @@ phase() {
 } > "$out/device.txt" 2>&1
 gpu="$(head -1 "$out/device.txt")"
 
-# ---- 1. build (the targets the checks need, nothing else)
-phase configure 60 "${gpu_configure[@]}" &&
-  phase build 170 "${gpu_build_targets[@]}" mecrl mecrl_cuda_tests mecrl_agent_tests mecrl_bench mecrl_bench_agents || {
-  cat "$summary"; grep -E 'error|FAILED' "$log" | tail -30; exit 1; }
+# ---- 1. build (the targets the checks need, nothing else), unless binaries
+# built elsewhere run here (scripts/gpu-prebuild.sh)
+if [ "$gpu_prebuilt" = 1 ]; then
+  printf '%-28s pass  (prebuilt: %s)\n' "build" "$(cat .gpubin/commit 2>/dev/null || echo '?')" >> "$summary"
+else
+  phase configure 60 "${gpu_configure[@]}" &&
+    phase build 170 "${gpu_build_targets[@]}" mecrl mecrl_cuda_tests mecrl_agent_tests mecrl_bench mecrl_bench_agents || {
+    cat "$summary"; grep -E 'error|FAILED' "$log" | tail -30; exit 1; }
+fi
 
 # ---- 2. every GPU test (CPU-vs-GPU byte identity, GPU training, checkpoint + resume twin)
 phase "gpu tests (env)" 60 "$build/tests/mecrl_cuda_tests" --gtest_output="xml:$out/gpu-tests-env.xml"
@@ -75,8 +80,12 @@ else
 fi
 # Training throughput, BM_TrainDataParallelCuda's 1-rank case (~5 s) among
 # them; its cases of 2, 4, 8 ranks skip on one GPU (scripts/gpu-scaling.sh).
-phase "bench train" 75 "$build/bench/mecrl_bench_agents" --benchmark_filter='Cuda' \
+# Two runs, so a world model slower than planned loses only its own JSON.
+phase "bench train" 75 "$build/bench/mecrl_bench_agents" \
+  --benchmark_filter='BM_(Rollout/Cuda|Train/PpoCuda|TrainDataParallelCuda)' \
   --benchmark_format=json --benchmark_out="$out/bench_train_gpu.json"
+phase "bench train wm" 75 "$build/bench/mecrl_bench_agents" --benchmark_filter='BM_Train/WmPpoCuda' \
+  --benchmark_format=json --benchmark_out="$out/bench_train_wm_gpu.json"
 
 # ---- 4. 60 s of real training: checkpoint every iteration, stop on the time
 # limit, resume, continue.
@@ -115,7 +124,7 @@ for x in sorted(glob.glob(os.path.join(out, "gpu-tests-*.xml"))):
     for c in r.iter("testcase"):
         if c.find("failure") is not None:
             print(f"  FAILED {c.get('classname')}.{c.get('name')}")
-for name in ("bench_env_gpu.json", "bench_train_gpu.json"):
+for name in ("bench_env_gpu.json", "bench_train_gpu.json", "bench_train_wm_gpu.json"):
     path = os.path.join(out, name)
     if not os.path.exists(path):
         continue
