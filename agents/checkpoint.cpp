@@ -15,6 +15,7 @@
 #include "core/atomic_file.h"
 #include "core/error.h"
 #include "core/file_manifest.h"
+#include "core/remove_tree.h"
 
 namespace fs = std::filesystem;
 
@@ -51,7 +52,7 @@ struct TempDirGuard {
   std::string path;
   ~TempDirGuard() {
     std::error_code ec;
-    if (!path.empty()) fs::remove_all(path, ec);
+    if (!path.empty()) mecrl::remove_tree(path, ec);
   }
 };
 

@@ -18,6 +18,7 @@
 
 #include "deploy/mecrl_policy.h"
 #include "tests/deploy/synthetic_bundle.h"
+#include "core/remove_tree.h"
 
 namespace {
 
@@ -34,7 +35,7 @@ void BM_PolicyRuntime(benchmark::State& state) {
     return;
   }
   std::unique_ptr<mecrl_policy, void (*)(mecrl_policy*)> p(mecrl_policy_load(dir.c_str()), mecrl_policy_free);
-  fs::remove_all(dir);
+  mecrl::remove_tree(dir);
   if (!p) {
     state.SkipWithError(mecrl_policy_last_error());
     return;

@@ -16,6 +16,7 @@
 #include <fmt/format.h>
 
 #include "core/error.h"
+#include "core/remove_tree.h"
 
 namespace mecrl {
 
@@ -151,7 +152,7 @@ void publish_dir_atomic(const std::string& tmp_dir_arg, const std::string& final
   fsync_dir(parent_dir(final_dir));
   if (parent_dir(tmp_dir) != parent_dir(final_dir)) fsync_dir(parent_dir(tmp_dir));
   if (!old_dir.empty()) {
-    fs::remove_all(old_dir, ec);
+    mecrl::remove_tree(old_dir, ec);
     if (ec) {
       throw IoError(fmt::format("published '{}', but could not remove its previous version at '{}': {}",
                                 final_dir, old_dir, ec.message()),
@@ -205,7 +206,7 @@ int remove_stale_temporaries(const std::string& path_arg) {
     throw IoError(fmt::format("cannot list '{}': {}", dir, ec.message()), ec.value());
   }
   for (const auto& p : stale) {
-    fs::remove_all(p, ec);
+    mecrl::remove_tree(p, ec);
     if (ec) throw IoError(fmt::format("cannot remove the leftover '{}': {}", p.string(), ec.message()), ec.value());
   }
   return static_cast<int>(stale.size());

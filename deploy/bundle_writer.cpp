@@ -12,6 +12,7 @@
 #include "deploy/bundle_format.h"
 #include "deploy/onnx_actor.h"
 #include "deploy/policy_runtime.h"
+#include "core/remove_tree.h"
 
 namespace mecrl::deploy {
 namespace {
@@ -122,7 +123,7 @@ void write_bundle(const std::string& out_dir_arg, const BundleInput& in) {
   const fs::path final_dir = fs::absolute(out_dir);
   fs::create_directories(final_dir.parent_path());
   const fs::path tmp = final_dir.parent_path() / fmt::format(".{}.export-{}", final_dir.filename().string(), getpid());
-  fs::remove_all(tmp);
+  mecrl::remove_tree(tmp);
   fs::create_directories(tmp);
   try {
     json manifest = {{"format", kBundleFormat}, {"files", json::object()}};
@@ -135,7 +136,7 @@ void write_bundle(const std::string& out_dir_arg, const BundleInput& in) {
     publish_dir_atomic(tmp.string(), final_dir.string());
   } catch (...) {
     std::error_code ec;
-    fs::remove_all(tmp, ec);
+    mecrl::remove_tree(tmp, ec);
     throw;
   }
 }

@@ -13,6 +13,8 @@
 #include <string>
 #include <system_error>
 
+#include "core/remove_tree.h"
+
 namespace mecrl::testing {
 
 inline const std::filesystem::path& scratch_root() {
@@ -21,7 +23,7 @@ inline const std::filesystem::path& scratch_root() {
         std::filesystem::temp_directory_path() / ("mecrl_test_" + std::to_string(::getpid()));
     ~Root() {
       std::error_code ec;
-      std::filesystem::remove_all(path, ec);
+      mecrl::remove_tree(path, ec);
     }
   };
   static const Root root;
@@ -31,7 +33,7 @@ inline const std::filesystem::path& scratch_root() {
 // An empty directory scratch_root()/name (cleared if it exists).
 inline std::filesystem::path fresh_scratch_dir(const std::string& name) {
   const std::filesystem::path dir = scratch_root() / name;
-  std::filesystem::remove_all(dir);
+  mecrl::remove_tree(dir);
   std::filesystem::create_directories(dir);
   return dir;
 }

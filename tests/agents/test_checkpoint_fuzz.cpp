@@ -24,6 +24,7 @@
 #include "envs/scenario_env.h"
 #include "fuzz_mutate.h"
 #include "temp_dir.h"
+#include "core/remove_tree.h"
 
 namespace mecrl::agents {
 namespace {
@@ -51,7 +52,7 @@ AgentConfig tiny_config() {
 // Writes `files` as the run's checkpoints/last, the manifest forged to match
 // every file but trainer.json (when trainer.json still parses).
 void write_checkpoint(const fs::path& last, std::map<std::string, std::string> files, bool forge) {
-  fs::remove_all(last);
+  mecrl::remove_tree(last);
   fs::create_directories(last);
   if (forge) {
     try {

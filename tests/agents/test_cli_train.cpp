@@ -12,6 +12,7 @@
 
 #include "run_command.h"
 #include "temp_dir.h"
+#include "core/remove_tree.h"
 
 namespace mecrl {
 namespace {
@@ -53,7 +54,7 @@ TEST(CliTrain, CheckpointEveryIterationTimeLimitResumeAndEval) {
                                         "--policy", last.string(), "--episodes", "4", "--json"});
   ASSERT_EQ(ev.status, 0) << ev.err;
   EXPECT_EQ(ev.out.front(), '{') << ev.out;
-  fs::remove_all(runs);
+  mecrl::remove_tree(runs);
 }
 
 // Ctrl-C (SIGINT) and a scheduler's SIGTERM stop the run after the iteration in
@@ -101,7 +102,7 @@ TEST(CliTrain, SignalsStopWithACheckpointAndTheRunResumes) {
   EXPECT_EQ(third.out.find(iter_line(k2)), std::string::npos) << third.out;
   EXPECT_NE(third.out.find(iter_line(100)), std::string::npos) << third.out;
   EXPECT_NE(third.out.find("done: " + run.string()), std::string::npos) << third.out;
-  fs::remove_all(runs);
+  mecrl::remove_tree(runs);
 }
 
 // train.exploration_floor is a probability in [0, 1): 1 (or what single

@@ -21,6 +21,7 @@
 #include <nlohmann/json.hpp>
 #include "run_command.h"
 #include "temp_dir.h"
+#include "core/remove_tree.h"
 
 namespace mecrl {
 namespace {
@@ -105,7 +106,7 @@ TEST_P(RanksAgree, ParametersIdenticalAfterEveryUpdate) {
   ASSERT_EQ(r.status, 0) << r.err;
   expect_ranks_agree(out, c.ranks, 3);
   expect_moved(out, 3);
-  fs::remove_all(out);
+  mecrl::remove_tree(out);
 }
 
 std::vector<std::string> with_small_offload(std::vector<std::string> flags) {
@@ -145,8 +146,8 @@ TEST(Distributed, TwoRanksEqualOneRankWithTwiceTheEnvs) {
     const char* names[] = {"policy loss", "value loss", "entropy", "approx KL", "reward per step"};
     for (int i = 0; i < 5; ++i) EXPECT_NEAR(s1[i], s2[i], 1e-4 * (1 + std::abs(s1[i]))) << k << " " << names[i];
   }
-  fs::remove_all(out1);
-  fs::remove_all(out2);
+  mecrl::remove_tree(out1);
+  mecrl::remove_tree(out2);
 }
 
 TEST(Distributed, KilledRankStopsTheOthersWithOneLine) {
@@ -164,7 +165,7 @@ TEST(Distributed, KilledRankStopsTheOthersWithOneLine) {
   const std::string line = r.err.substr(at, r.err.find('\n', at) - at);
   EXPECT_NE(line.find("with the other ranks failed"), std::string::npos) << line;
   EXPECT_EQ(r.err.find("mecrl_dist_probe", at + 1), std::string::npos) << "more than one line: " << r.err;
-  fs::remove_all(out);
+  mecrl::remove_tree(out);
 }
 
 // Iterations 3-4 after a checkpoint at 2 and a resume equal iterations 3-4 of
@@ -191,8 +192,8 @@ TEST(Distributed, TwoRankResumeEqualsUninterrupted) {
       EXPECT_EQ(values(cut / name, it), values(full / name, it)) << "rank " << r << " " << it;
     }
   }
-  fs::remove_all(full);
-  fs::remove_all(cut);
+  mecrl::remove_tree(full);
+  mecrl::remove_tree(cut);
 }
 
 // A group of one rank, opened as training opens it (TCPStore on a port the
@@ -248,7 +249,7 @@ TEST(DistributedCuda, TwoGpuRanksAgreeOverNccl) {
   ASSERT_EQ(r.status, 0) << r.err;
   expect_ranks_agree(out, 2, 3);
   expect_moved(out, 3);
-  fs::remove_all(out);
+  mecrl::remove_tree(out);
 }
 
 // The command line: `mecrl train --nproc 2` writes one run directory (rank 0),
@@ -285,7 +286,7 @@ TEST(Distributed, CliTrainNproc) {
   const auto resumed = testing::run_command(again);
   ASSERT_EQ(resumed.status, 0) << resumed.err;
   EXPECT_NE(resumed.out.find("iter    6/6"), std::string::npos) << resumed.out;
-  fs::remove_all(runs);
+  mecrl::remove_tree(runs);
 }
 
 // Ctrl-C on `mecrl train --nproc 2`: the launcher passes it to both ranks,
@@ -319,7 +320,7 @@ TEST(Distributed, CliNprocCtrlCStopsEveryRankWithACheckpoint) {
   EXPECT_NE(resumed.out.find(fmt::format("iter {:>4}/50", k + 1)), std::string::npos) << resumed.out;
   EXPECT_EQ(resumed.out.find(fmt::format("iter {:>4}/50", k)), std::string::npos) << resumed.out;
   EXPECT_NE(resumed.out.find("iter   50/50"), std::string::npos) << resumed.out;
-  fs::remove_all(runs);
+  mecrl::remove_tree(runs);
 }
 
 // Without c10d Gloo (the pip LibTorch): a launched CPU rank stops at once
@@ -355,7 +356,7 @@ TEST(Distributed, CliRankZeroUsageErrorPrintedOnce) {
   ASSERT_NE(at, std::string::npos) << r.err;
   EXPECT_EQ(r.err.find(line, at + 1), std::string::npos) << "printed more than once:\n" << r.err;
   EXPECT_EQ(r.err.find('\n'), r.err.size() - 1) << "more than one line:\n" << r.err;
-  fs::remove_all(runs);
+  mecrl::remove_tree(runs);
 }
 
 // With train.device=cuda, --nproc asks for one GPU per rank before starting any.

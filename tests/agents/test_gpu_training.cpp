@@ -11,6 +11,7 @@
 #include "cuda/backend.h"
 #include "envs/offload/params_config.h"
 #include "temp_dir.h"
+#include "core/remove_tree.h"
 
 namespace mecrl::agents {
 namespace {
@@ -97,7 +98,7 @@ TEST(GpuTraining, CheckpointEveryIterationThenResume) {
   second.train(2);
   EXPECT_EQ(second.iteration(), 6);
   for (const auto& p : second.policy()->parameters()) EXPECT_TRUE(torch::isfinite(p).all().item<bool>());
-  std::filesystem::remove_all(dir);
+  mecrl::remove_tree(dir);
 }
 TEST(GpuTraining, WorldModelPpoSmoke) { smoke(true); }
 

@@ -32,6 +32,7 @@
 #include "run_command.h"
 #include "temp_dir.h"
 #include "tfevents_reader.h"
+#include "core/remove_tree.h"
 
 namespace mecrl {
 namespace {
@@ -59,7 +60,7 @@ std::vector<std::string> train_args(const std::vector<std::string>& extra = {}) 
 // 1024, that a resume can continue.
 const fs::path& trained_run() {
   static const fs::path run = [] {
-    fs::remove_all(runs_root());
+    mecrl::remove_tree(runs_root());
     const auto first = testing::run_command(train_args({"train.time_limit_s=0.001"}));
     if (first.status != 0) throw std::runtime_error("training the tiny run failed: " + first.err);
     std::vector<fs::path> dirs;
@@ -74,7 +75,7 @@ const fs::path& trained_run() {
 
 fs::path copy_of_run(const std::string& name) {
   const fs::path dst = testing::scratch_root() / "nothing_silent_rows" / name;
-  fs::remove_all(dst);
+  mecrl::remove_tree(dst);
   fs::create_directories(dst.parent_path());
   fs::copy(trained_run(), dst, fs::copy_options::recursive);
   return dst;
@@ -213,13 +214,13 @@ INSTANTIATE_TEST_SUITE_P(
             "hold F32, F64, I64, I32 or U8"},
         Row{"last_is_a_symlink_loop", "eval",
             [](const fs::path& run) {
-              fs::remove_all(last_of(run));
+              mecrl::remove_tree(last_of(run));
               fs::create_symlink("last", last_of(run));
             },
             "mecrl: error: " + kLast + ": not a checkpoint directory (Too many levels of symbolic links)"},
         Row{"resume_last_is_a_symlink_loop", "resume",
             [](const fs::path& run) {
-              fs::remove_all(last_of(run));
+              mecrl::remove_tree(last_of(run));
               fs::create_symlink("last", last_of(run));
             },
             "mecrl: error: " + kLast + ": not a checkpoint directory (Too many levels of symbolic links)"},
@@ -365,7 +366,7 @@ TEST(NothingSilentRuns, AResumedRunLogsNoStepTwice) {
     lost.flush();
     fs::rename(lost.path(), run / "events.out.tfevents.1.killed");
   }
-  fs::remove_all(run / "lost");
+  mecrl::remove_tree(run / "lost");
   ASSERT_EQ(csv_column(run / "metrics.csv", "global_step"), (std::vector<double>{512, 1024, 1536}));
   const auto r = testing::run_command(train_args({"resume=" + run.string()}));
   ASSERT_EQ(r.status, 0) << r.err;

@@ -25,6 +25,7 @@
 #include "run_command.h"
 #include "temp_dir.h"
 #include "trainer_configs.h"
+#include "core/remove_tree.h"
 
 namespace mecrl {
 namespace {
@@ -211,8 +212,8 @@ TEST(Population, GroupMultipliersResumeAndMismatchIsRefused) {
               std::string::npos)
         << e.what();
   }
-  fs::remove_all(d1);
-  fs::remove_all(d2);
+  mecrl::remove_tree(d1);
+  mecrl::remove_tree(d2);
 }
 
 // The command line: PPO-Lagrangian on N = 4 and 8 at once, one iteration,
@@ -277,7 +278,7 @@ TEST(Population, TrainResumeAndEvaluateAtOtherN) {
   EXPECT_EQ(cp.status, 2);
   EXPECT_NE(cp.err.find("scenario 'cartpole' has no env.num_users"), std::string::npos) << cp.err;
   EXPECT_FALSE(fs::exists(runs / "cartpole"));
-  fs::remove_all(runs);
+  mecrl::remove_tree(runs);
 }
 
 }  // namespace

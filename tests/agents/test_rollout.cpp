@@ -20,6 +20,7 @@
 #include "envs/offload/scenario.h"
 #include "envs/scenario_env.h"
 #include "trainer_configs.h"
+#include "core/remove_tree.h"
 
 namespace mecrl::agents {
 namespace {
@@ -256,7 +257,7 @@ namespace {
 // overwritten: the one on disk keeps its bytes (and finite weights).
 TEST(Trainer, NonFiniteParameterStopsBeforeTheCheckpoint) {
   const std::filesystem::path run = std::filesystem::temp_directory_path() / "mecrl_nonfinite_stop";
-  std::filesystem::remove_all(run);
+  mecrl::remove_tree(run);
   OffEnv env(params(10), 4, CpuExec{1});
   AgentConfig c = test_configs::small_config();
   c.train.checkpoint_every = 1;
@@ -278,7 +279,7 @@ TEST(Trainer, NonFiniteParameterStopsBeforeTheCheckpoint) {
     EXPECT_NE(what.find("training stopped, the last checkpoint is from before it"), std::string::npos) << what;
   }
   EXPECT_EQ(read_file(model), saved);
-  std::filesystem::remove_all(run);
+  mecrl::remove_tree(run);
 }
 
 }  // namespace

@@ -19,6 +19,7 @@
 #include "run_command.h"
 #include "temp_dir.h"
 #include "trainer_configs.h"
+#include "core/remove_tree.h"
 
 namespace mecrl::agents {
 namespace {
@@ -67,7 +68,7 @@ TEST(Trainer, CheckpointRoundTripIsBitExact) {
   expect_identical(params_of(a.policy()), params_of(b.policy()));
   EXPECT_EQ(a.global_step(), b.global_step());
   EXPECT_EQ(env.save_state(), env2.save_state());
-  fs::remove_all(dir);
+  mecrl::remove_tree(dir);
 }
 
 // `first` iterations with a checkpoint every `every`, resume from the last
@@ -100,8 +101,8 @@ void expect_resume_equals_straight(AgentConfig c, int first, int total, int ever
   if (c.wm.enabled) {
     EXPECT_GT(straight.history().back().wm.gate_open, 0.0);
   }
-  fs::remove_all(d1);
-  fs::remove_all(d2);
+  mecrl::remove_tree(d1);
+  mecrl::remove_tree(d2);
 }
 
 // Same seed on the CPU: 3 + resume + 3 iterations == 6 iterations, bit for bit,
@@ -223,7 +224,7 @@ TEST(Trainer, CorruptCheckpointsAreRejected) {
                                        "--policy", truncated.string()});
   EXPECT_EQ(r.status, 2);
   EXPECT_NE(r.err.find("truncated checkpoint"), std::string::npos) << r.err;
-  fs::remove_all(dir);
+  mecrl::remove_tree(dir);
 }
 
 // CI-sized version of the CartPole reference check: CleanRL's settings, 100k
@@ -300,7 +301,7 @@ TEST(Trainer, PpoBeatsRandomOnOffload) {
   // that (within 3 %) and beat random by more than 10 %.
   EXPECT_GT(r_learned, r_random + 0.10 * std::fabs(r_random));
   EXPECT_GT(r_learned, r_offload - 0.03 * std::fabs(r_offload));
-  fs::remove_all(dir);
+  mecrl::remove_tree(dir);
 }
 
 }  // namespace

@@ -8,6 +8,7 @@
 #include <fstream>
 
 #include "run_command.h"
+#include "core/remove_tree.h"
 
 namespace mecrl {
 namespace {
@@ -47,7 +48,7 @@ TEST_P(CliErrors, OneLineExitTwo) {
   EXPECT_EQ(r.status, 2);
   EXPECT_EQ(r.err, "mecrl: error: " + expected + "\n");
   EXPECT_EQ(r.out, "");
-  fs::remove_all(dir);
+  mecrl::remove_tree(dir);
 }
 
 const std::string kCfg = MECRL_SOURCE_DIR "/configs/offload.yaml";

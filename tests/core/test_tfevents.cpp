@@ -19,6 +19,7 @@
 #include "temp_dir.h"
 #include "tfevents_reader.h"
 #include "core/tfevents.h"
+#include "core/remove_tree.h"
 
 namespace mecrl {
 namespace {
@@ -31,7 +32,7 @@ fs::path test_root() { return testing::scratch_root() / "tfevents"; }
 
 fs::path fresh_dir(const std::string& name) {
   const fs::path dir = test_root() / name;
-  fs::remove_all(dir);
+  mecrl::remove_tree(dir);
   return dir;
 }
 

@@ -10,6 +10,7 @@
 #include <sstream>
 
 #include "run_command.h"
+#include "core/remove_tree.h"
 
 namespace mecrl {
 namespace {
@@ -59,7 +60,7 @@ TEST(UncertaintyCli, ConfigListsEveryKey) {
 // `eval --json` of that point.
 TEST(UncertaintyCli, SweepWritesTheGridAndMatchesEval) {
   const fs::path dir = fs::temp_directory_path() / "mecrl_unc_sweep_ok";
-  fs::remove_all(dir);
+  mecrl::remove_tree(dir);
   fs::create_directories(dir);
   const std::string csv = (dir / "s.csv").string();
   const auto r = run_command({MECRL_BINARY, "sweep", "--config", kCfg, "--policies", "goa,local", "--set",
@@ -102,7 +103,7 @@ TEST(UncertaintyCli, SweepWritesTheGridAndMatchesEval) {
   int files = 0;
   for (const auto& entry : fs::directory_iterator(dir)) files += entry.is_regular_file();
   EXPECT_EQ(files, 1) << "a temp file was left behind";
-  fs::remove_all(dir);
+  mecrl::remove_tree(dir);
 }
 
 struct BadSweep {
@@ -118,7 +119,7 @@ class UncertaintySweepErrors : public ::testing::TestWithParam<BadSweep> {};
 TEST_P(UncertaintySweepErrors, OneLineExitTwoNoCsv) {
   const BadSweep& c = GetParam();
   const fs::path dir = fs::temp_directory_path() / ("mecrl_unc_sweep_" + std::string(c.name));
-  fs::remove_all(dir);
+  mecrl::remove_tree(dir);
   fs::create_directories(dir);
   const std::string csv = (dir / "s.csv").string();
   std::vector<std::string> args = {MECRL_BINARY, "sweep", "--config", kCfg, "--out", csv, "--episodes", "5"};
@@ -128,7 +129,7 @@ TEST_P(UncertaintySweepErrors, OneLineExitTwoNoCsv) {
   EXPECT_EQ(r.err, "mecrl: error: " + c.expected + "\n");
   EXPECT_EQ(r.out, "");
   EXPECT_TRUE(fs::is_empty(dir)) << "a file was written";
-  fs::remove_all(dir);
+  mecrl::remove_tree(dir);
 }
 
 INSTANTIATE_TEST_SUITE_P(

@@ -8,6 +8,7 @@
 
 #include "core/error.h"
 #include "uncertainty_test_util.h"
+#include "core/remove_tree.h"
 
 namespace mecrl::uncertainty {
 namespace {
@@ -69,7 +70,7 @@ TEST_P(UncertaintyConfigErrors, ExactMessage) {
   } catch (const UsageError& e) {
     EXPECT_EQ(std::string(e.what()), expected);
   }
-  fs::remove_all(dir);
+  mecrl::remove_tree(dir);
 }
 
 INSTANTIATE_TEST_SUITE_P(
