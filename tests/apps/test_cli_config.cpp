@@ -4,6 +4,7 @@
 // a range and a doc string.
 #include <gtest/gtest.h>
 
+#include <filesystem>
 #include <sstream>
 #include <string>
 
@@ -32,6 +33,20 @@ TEST(CliConfig, ListsTheLearnerKeysForEveryScenario) {
       EXPECT_NE(found.find("[default]"), std::string::npos) << scenario << ": " << found;
     }
   }
+}
+
+// Every preset shipped in configs/ (not the tables it layers in) passes the
+// validation `mecrl config` runs: each key known, each value in its range. The
+// GPU presets (train.device: cuda) are otherwise only loaded on a GPU machine.
+TEST(CliConfig, EveryShippedPresetValidates) {
+  int presets = 0;
+  for (const auto& e : std::filesystem::directory_iterator(MECRL_SOURCE_DIR "/configs")) {
+    if (e.path().extension() != ".yaml") continue;
+    ++presets;
+    const auto r = testing::run_command({MECRL_BINARY, "config", "--config", e.path().string()});
+    EXPECT_EQ(r.status, 0) << e.path() << ": " << r.err;
+  }
+  EXPECT_GE(presets, 11);  // configs/*.yaml as of issue 16: offload*, uncertainty*, cartpole*, ppo
 }
 
 // eval.device=cuda (or train.device=cuda) where there is no GPU: one line
