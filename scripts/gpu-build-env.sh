@@ -38,7 +38,8 @@ if [ -f "$root/.gpubin/source_dir" ] && { [ ! -e "$gpu_build" ] || [ -L "$gpu_bu
      "$gpu_build/tests/mecrl_cuda_tests" --gtest_list_tests > /dev/null 2>&1; then
     gpu_prebuilt=1
   else
-    echo "gpu-build-env: the binaries in .gpubin/ do not run here; building instead" >&2
+    echo "gpu-build-env: the binaries in .gpubin/ do not run here; building instead:" >&2
+    "$gpu_build/apps/mecrl" --version 2>&1 | head -3 >&2
     rm -f "$gpu_build"
   fi
 fi

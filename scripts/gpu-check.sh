@@ -66,12 +66,42 @@ else
     cat "$summary"; grep -E 'error|FAILED' "$log" | tail -30; exit 1; }
 fi
 
+# ---- 1b. how the binaries bind the standard library here: the pip LibTorch
+# exports its own copies of some (docs/architecture.md, "Linking LibTorch").
+{
+  echo "LD_PRELOAD=${LD_PRELOAD:-}"
+  readelf -d "$build/apps/mecrl" | grep -E 'NEEDED|RUNPATH'
+  ldd "$build/apps/mecrl"
+  LD_BIND_NOW=1 LD_DEBUG=bindings "$build/apps/mecrl" --version 2>&1 | grep -E 'filesystem|to_string' | head -60
+} > "$out/link-audit.txt" 2>&1
+phase "std bindings" 60 env MECRL_BUILD_DIR="$build" python3 tests/python/test_std_bindings.py
+
 # ---- 2. every GPU test (CPU-vs-GPU byte identity, GPU training, checkpoint + resume twin)
 phase "gpu tests (env)" 60 "$build/tests/mecrl_cuda_tests" --gtest_output="xml:$out/gpu-tests-env.xml"
 phase "gpu tests (agents)" 90 "$build/tests/mecrl_agent_tests" --gtest_filter='Gpu*:*Cuda*' \
   --gtest_output="xml:$out/gpu-tests-agents.xml"
 
-# ---- 3. benchmarks: env step (issue 12's targets), then training throughput
+# ---- 3. 60 s of real training: checkpoint every iteration, stop on the time
+# limit, resume, continue.
+runs="$out/runs"
+rm -rf "$runs"
+train=("$build/apps/mecrl" train --config configs/offload_ppo.yaml env.num_users=200 train.device=cuda
+       train.num_envs=1024 train.checkpoint_every=1 train.runs_dir="$runs" train.name=gpu_check)
+phase "train 45 s (ckpt/iter)" 75 "${train[@]}" train.time_limit_s=45
+if [ $? -eq 139 ] && command -v cuda-gdb > /dev/null; then
+  # A crash: where from. At address 0 the caller's return address is at the stack top.
+  timeout 90 cuda-gdb -batch -ex run -ex 'info symbol *(void**)$sp' -ex 'x/6ga $sp' -ex bt \
+    --args "${train[@]}" train.name=gpu_check_crash train.time_limit_s=20 > "$out/crash.txt" 2>&1
+  grep -vE '^\||^iter|^warning: Cuda' "$out/crash.txt" | tail -25 >> "$log"
+fi
+run_dir="$(ls -d "$runs"/gpu_check__*/ 2>/dev/null | head -1)"
+if [ -n "$run_dir" ]; then
+  phase "resume 15 s" 45 "${train[@]}" train.time_limit_s=15 resume="${run_dir%/}"
+else
+  printf '%-28s FAIL  (no run directory)\n' "resume 15 s" >> "$summary"; failed=1
+fi
+
+# ---- 4. benchmarks: env step (issue 12's targets), then training throughput
 if [ -x scripts/gpu-bench-env.sh ]; then
   phase "bench env" 90 env MECRL_BENCH="$build/bench/mecrl_bench" scripts/gpu-bench-env.sh
 else
@@ -86,20 +116,6 @@ phase "bench train" 75 "$build/bench/mecrl_bench_agents" \
   --benchmark_format=json --benchmark_out="$out/bench_train_gpu.json"
 phase "bench train wm" 75 "$build/bench/mecrl_bench_agents" --benchmark_filter='BM_Train/WmPpoCuda' \
   --benchmark_format=json --benchmark_out="$out/bench_train_wm_gpu.json"
-
-# ---- 4. 60 s of real training: checkpoint every iteration, stop on the time
-# limit, resume, continue.
-runs="$out/runs"
-rm -rf "$runs"
-train=("$build/apps/mecrl" train --config configs/offload_ppo.yaml env.num_users=200 train.device=cuda
-       train.num_envs=1024 train.checkpoint_every=1 train.runs_dir="$runs" train.name=gpu_check)
-phase "train 45 s (ckpt/iter)" 75 "${train[@]}" train.time_limit_s=45
-run_dir="$(ls -d "$runs"/*/ 2>/dev/null | head -1)"
-if [ -n "$run_dir" ]; then
-  phase "resume 15 s" 45 "${train[@]}" train.time_limit_s=15 resume="${run_dir%/}"
-else
-  printf '%-28s FAIL  (no run directory)\n' "resume 15 s" >> "$summary"; failed=1
-fi
 
 # ---- 5. eval on the GPU (eval.device=cuda) vs the CPU: a baseline must match exactly
 # (tests/cuda/test_eval_cuda.cpp checks it too); the checkpoint's numbers are recorded.

@@ -38,6 +38,10 @@ mkdir -p .gpubin/apps .gpubin/tests .gpubin/bench
 strip -o .gpubin/apps/mecrl "$build/apps/mecrl"
 for t in mecrl_cuda_tests mecrl_agent_tests; do strip -o ".gpubin/tests/$t" "$build/tests/$t"; done
 for b in mecrl_bench mecrl_bench_agents; do strip -o ".gpubin/bench/$b" "$build/bench/$b"; done
+# Our shared library (the deployment runtime), where the binaries' RUNPATH
+# looks: <source_dir>/build-gpu/deploy, i.e. .gpubin/deploy once linked there.
+mkdir -p .gpubin/deploy
+cp -P "$build"/deploy/libmecrl_policy.so* .gpubin/deploy/
 echo "$src" > .gpubin/source_dir
 git -C "$src" rev-parse --short HEAD > .gpubin/commit
 du -sh .gpubin | sed 's/^/gpu-prebuild: /'

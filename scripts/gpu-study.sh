@@ -12,7 +12,7 @@
 # Knobs (environment): STUDY_SEEDS ("1 2 3"), STUDY_SECONDS (60), STUDY_USERS (200), STUDY_AGENTS ("ppo_lag"),
 # STUDY_DEADLINE_S (below), STUDY_SET (more overrides for every run; e.g. a dry run on the CPU: STUDY_SET="train.device=cpu
 # train.num_envs=16" MECRL_GPU_BUILD_DIR=build STUDY_SECONDS=5 scripts/gpu-study.sh).
-# Budget: seeds x agents x (STUDY_SECONDS + ~10 s start-up), then the evaluations in parallel on the CPU cores.
+# Budget: seeds x agents x (STUDY_SECONDS + ~10-40 s start-up and exit), then the evaluations in parallel on the CPU cores.
 set -uo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 out="${OUT:-$root/gpu-results}"
@@ -24,6 +24,7 @@ secs="${STUDY_SECONDS:-60}"
 users="${STUDY_USERS:-200}"
 agents="${STUDY_AGENTS:-ppo_lag}"
 declare -A preset=([ppo_lag]=configs/offload_ppo_gpu.yaml [wm_ppo_lag]=configs/offload_wmppo_gpu.yaml)
+rm -rf "$out/study"  # a warm machine keeps an earlier call's files
 mkdir -p "$out/study"
 cd "$root"
 log="$out/gpu-study.log"
@@ -33,16 +34,21 @@ log="$out/gpu-study.log"
 deadline="${STUDY_DEADLINE_S:-100000}"
 for seed in $seeds; do
   for agent in $agents; do
-    if [ $((SECONDS + secs + 15 + 60)) -gt "$deadline" ]; then
+    if [ $((SECONDS + secs + 30 + 60)) -gt "$deadline" ]; then
       echo "$agent seed $seed: skipped (STUDY_DEADLINE_S=$deadline, ${SECONDS}s used)" | tee -a "$log"
       continue
     fi
-    timeout $((secs + 40)) "$bin" train --config "${preset[$agent]}" env.num_users="$users" seed="$seed" \
+    # The kill margin: on the H200 (2026-11-28) a world-model run still had not
+    # exited 30 s after printing "done" (its checkpoint was complete).
+    t0=$SECONDS
+    timeout $((secs + 90)) "$bin" train --config "${preset[$agent]}" env.num_users="$users" seed="$seed" \
       train.time_limit_s="$secs" ${STUDY_SET:-} train.runs_dir="$out/study" train.name="${agent}_s$seed" >> "$log" 2>&1 \
       || echo "$agent seed $seed: training failed (exit $?)" >> "$log"
+    echo "$agent seed $seed: $((SECONDS - t0)) s from start to exit" >> "$log"
   done
 done
 for run in "$out"/study/*_s*__*/; do
+  [ -d "$run" ] || continue  # no run at all: the glob itself
   run="${run%/}"
   label="$(basename "$run" | sed 's/__.*//')"  # <agent>_s<seed>
   "$bin" eval --config configs/offload.yaml env.num_users="$users" --policy "$run/checkpoints/last" \
@@ -69,8 +75,9 @@ curves = {}
 for run in sorted(glob.glob(os.path.join(d, "*_s*__*"))):
     hit = re.match(r"(.+)_s(\d+)__", os.path.basename(run))
     rows = open(os.path.join(run, "metrics.csv")).read().splitlines()
-    curves[(hit[1], int(hit[2]))] = study_targets.read_curve(os.path.join(run, "metrics.csv"))
-    steps = curves[(hit[1], int(hit[2]))][0]
+    # each point: the mean over the last episode's worth of iterations (study_targets says why)
+    window = study_targets.iterations_per_episode(os.path.join(run, "config.yaml"))
+    curves[(hit[1], int(hit[2]))] = study_targets.read_curve(os.path.join(run, "metrics.csv"), window=window)
     print(f"{os.path.basename(run)}: {len(rows) - 1} iterations, {rows[-1].split(',')[0] if len(rows) > 1 else 0} steps logged")
 print()
 print("\n".join(study_targets.verdict_lines(users, curves, satisfied, agents)))
