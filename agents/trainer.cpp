@@ -470,7 +470,8 @@ void Trainer::log(const IterationStats& st) {
     logger_->log(st.global_step, s);
   }
   if (cfg_.train.quiet) return;
-  const double per_iter = elapsed_s_ / std::max<long long>(1, static_cast<long long>(history_.size()));
+  // elapsed_s_ counts every iteration of the run (a resume restores it), history_ only this process's.
+  const double per_iter = elapsed_s_ / static_cast<double>(std::max<long long>(1, st.iteration));
   RunLogger::print_line(progress_line(st, num_iterations_, costs, infos, wm_ != nullptr,
                                       per_iter * static_cast<double>(num_iterations_ - st.iteration)));
 }
