@@ -2,7 +2,6 @@
 
 #include <fmt/format.h>
 #include <ftw.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -24,25 +23,13 @@ int remove_entry(const char* path, const struct stat*, int kind, struct FTW*) {
 
 bool remove_tree(const std::string& path, std::error_code& ec) {
   ec.clear();
-  struct stat st {};
-  if (::lstat(path.c_str(), &st) != 0) {
-    if (errno != ENOENT) ec.assign(errno, std::generic_category());
-    return false;
-  }
-  if (!S_ISDIR(st.st_mode)) {
-    if (::unlink(path.c_str()) != 0 && errno != ENOENT) {
-      ec.assign(errno, std::generic_category());
-      return false;
-    }
-    return true;
-  }
-  // FTW_PHYS: links are entries, not followed. 16 descriptors at most.
+  // FTW_PHYS: links are entries, not followed (a link or a file as `path`
+  // is one entry). 16 descriptors at most.
   const int r = ::nftw(path.c_str(), remove_entry, 16, FTW_DEPTH | FTW_PHYS);
-  if (r != 0) {
-    ec.assign(r > 0 ? r : errno, std::generic_category());
-    return false;
-  }
-  return true;
+  if (r == 0) return true;
+  if (r < 0 && errno == ENOENT) return false;  // nothing there
+  ec.assign(r > 0 ? r : errno, std::generic_category());
+  return false;
 }
 
 bool remove_tree(const std::string& path) {
