@@ -154,7 +154,7 @@ int run_train(const TrainArgs& args) {
   }
   const auto comm = agents::join_ranks(dist, ac.train.dist_timeout_s, device);
 
-  if (!ac.train.num_users.empty()) s.env.check_population(device, origin_of(s, "train.num_users"));  // before any write
+  if (!ac.train.num_users.empty()) s.env.check_population(origin_of(s, "train.num_users"));  // before any write
   const bool resume = !ac.train.resume.empty();
   const std::string text = config_text(s.resolved);
   const auto claimed = claim_run_dir(s, text, resume, comm.get(), dist.rank);

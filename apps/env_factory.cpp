@@ -43,10 +43,7 @@ std::unique_ptr<VecEnv> EnvFactory::make(int n, Device d, int threads, uint32_t 
   return entry().make(params, n, d, threads, first_env);
 }
 
-void EnvFactory::check_population(Device d, const std::string& key_origin) const {
-  if (d != Device::Cpu) {
-    throw UsageError(key_origin + ": train.num_users trains on the CPU only for now (set train.device=cpu)");
-  }
+void EnvFactory::check_population(const std::string& key_origin) const {
   std::visit(
       [&](const auto& q) {
         if constexpr (!requires { q.num_users; }) {
@@ -58,7 +55,7 @@ void EnvFactory::check_population(Device d, const std::string& key_origin) const
 
 std::unique_ptr<VecEnv> EnvFactory::make_population(const std::vector<int>& users, int num_envs, Device d, int threads,
                                                     uint32_t first_env, const std::string& key_origin) const {
-  check_population(d, key_origin);
+  check_population(key_origin);
   const std::vector<int> sizes = population_group_sizes(static_cast<int>(users.size()), num_envs);
   std::vector<std::unique_ptr<VecEnv>> groups;
   uint32_t first = first_env;  // env k of the batch keys its streams with first_env + k, as one batch would
@@ -72,7 +69,7 @@ std::unique_ptr<VecEnv> EnvFactory::make_population(const std::vector<int>& user
     groups.push_back(entry().make(p, sizes[g], d, threads, first));
     first += static_cast<uint32_t>(sizes[g]);
   }
-  return std::make_unique<PopulationEnv>(std::move(groups));
+  return std::make_unique<PopulationEnv>(std::move(groups), d == Device::Cuda ? cuda::device_ops() : host_device_ops());
 }
 
 }  // namespace mecrl::app

@@ -22,10 +22,10 @@ struct EnvFactory {
   std::unique_ptr<VecEnv> make(int num_envs, Device device, int threads, uint32_t first_env = 0) const;
   SpaceDoc describe() const;  // observation and action spaces, for exported bundles
   // num_envs envs over several populations (train.num_users, envs/population_env.h):
-  // group g with users[g] users per cell; CPU only. `key_origin` names the key in errors.
+  // group g with users[g] users per cell, on either device. `key_origin` names the key in errors.
   // Throws UsageError (naming key_origin) when make_population cannot: a
-  // scenario without env.num_users, or a device other than the CPU.
-  void check_population(Device device, const std::string& key_origin) const;
+  // scenario without env.num_users.
+  void check_population(const std::string& key_origin) const;
   std::unique_ptr<VecEnv> make_population(const std::vector<int>& users, int num_envs, Device device, int threads,
                                           uint32_t first_env, const std::string& key_origin) const;
 };

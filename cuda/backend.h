@@ -8,6 +8,7 @@
 #include <memory>
 #include <string>
 
+#include "envs/device_ops.h"
 #include "envs/vec_env.h"
 
 namespace mecrl::offload {
@@ -39,5 +40,8 @@ void copy_to_device(void* dst, const void* src, size_t bytes);
 void* device_alloc(size_t bytes);
 void synchronize();  // wait for all work on the device (benchmarks, tests)
 void device_free(void* p);
+// Device memory and stream-ordered copies for envs/ code that moves GPU
+// buffers (envs/population_env.h).
+const DeviceOps& device_ops();
 
 }  // namespace mecrl::cuda

@@ -23,6 +23,7 @@ void copy_to_device(void*, const void*, size_t) { unavailable(); }
 void* device_alloc(size_t) { unavailable(); }
 void device_free(void*) {}
 void synchronize() {}
+const DeviceOps& device_ops() { unavailable(); }
 
 }  // namespace mecrl::cuda
 

@@ -14,12 +14,16 @@
 // deciders only, so padding costs it nothing). The learner leaves padded
 // rows out of the value loss (population_present).
 //
-// Host (CPU) groups only: the step buffers are gathered with memcpy.
+// The groups step on one device, CPU or GPU; the padded buffers live there
+// too and are gathered with one strided copy per buffer and group
+// (envs/device_ops.h: memcpy on the host, cudaMemcpy2DAsync on the
+// groups' stream on a GPU), so nothing leaves the device between steps.
 #pragma once
 
 #include <memory>
 #include <vector>
 
+#include "envs/device_ops.h"
 #include "envs/vec_env.h"
 
 namespace mecrl {
@@ -33,12 +37,13 @@ std::vector<uint8_t> population_present(const std::vector<int>& users, int num_e
 
 class PopulationEnv final : public VecEnv {
  public:
-  // groups: CPU batches of one scenario, equal in features, actions, costs
-  // and info (std::invalid_argument otherwise).
-  explicit PopulationEnv(std::vector<std::unique_ptr<VecEnv>> groups);
+  // groups: batches of one scenario on one device, equal in features,
+  // actions, costs and info (std::invalid_argument otherwise); ops: memory
+  // operations on that device (host_device_ops() or cuda::device_ops()).
+  explicit PopulationEnv(std::vector<std::unique_ptr<VecEnv>> groups, const DeviceOps& ops = host_device_ops());
 
   const EnvDims& dims() const override { return dims_; }
-  Device device() const override { return Device::Cpu; }
+  Device device() const override { return device_; }
   std::string scenario() const override { return groups_.front()->scenario(); }
   void reset_all() override;
   void step(const int32_t* actions) override;
@@ -50,25 +55,41 @@ class PopulationEnv final : public VecEnv {
   // The groups' states one after the other, each preceded by its size (u64).
   std::vector<uint8_t> save_state() const override;
   void load_state(const std::vector<uint8_t>& bytes) override;
-  void synchronize() const override {}
-  int32_t* action_buffer() override { return actions_.data(); }
-  void copy_buffers_to_host(std::vector<uint8_t>& bytes) const override { bytes = memory_; }
+  void set_stream(void* stream) override;
+  void synchronize() const override;
+  int32_t* action_buffer() override { return actions_.get(); }
+  void copy_buffers_to_host(std::vector<uint8_t>& bytes) const override;
   void copy_events_to_host(std::vector<uint8_t>& bytes) const override { bytes.clear(); }
 
   int groups() const { return static_cast<int>(groups_.size()); }
   VecEnv& group(int g) { return *groups_[g]; }
 
  private:
-  void gather();                                        // every group's buffers into the padded ones
-  void scatter(const int32_t* actions, int g, int32_t* out) const;  // [E, U] -> group g's [E_g, N_g]
+  struct Free {
+    void (*free)(void*);
+    void operator()(void* p) const { free(p); }
+  };
+  template <class T>
+  using DevicePtr = std::unique_ptr<T, Free>;
+  template <class T>
+  DevicePtr<T> alloc(size_t count) const;
+
+  void gather();  // every group's buffers into the padded ones
+  // Group g's rows of an [E, U] action batch <-> its own [E_g, N_g] batch.
+  void scatter(const int32_t* actions, int g, int32_t* out) const;
+  void unscatter(const int32_t* group_actions, int g, int32_t* actions) const;
 
   std::vector<std::unique_ptr<VecEnv>> groups_;
+  DeviceOps ops_;
+  Device device_ = Device::Cpu;
+  void* stream_ = nullptr;            // CUDA stream of the groups and the copies (GPU only)
   std::vector<int> first_env_;        // [G] index of group g's env 0 in the batch
   EnvDims dims_;
-  std::vector<uint8_t> memory_;       // the padded StepBuffers (StepBuffers::visit layout)
+  size_t bytes_ = 0;
+  DevicePtr<uint8_t> memory_;         // the padded StepBuffers (StepBuffers::visit layout), on device_
   StepBuffers buf_;
-  std::vector<int32_t> actions_;      // [E, U] the evaluation loop's action buffer
-  std::vector<int32_t> group_actions_;  // [E_g, N_g] scratch for one group
+  DevicePtr<int32_t> actions_;        // [E, U] the evaluation loop's action buffer, on device_
+  DevicePtr<int32_t> group_actions_;  // [max_g E_g N_g] one group's actions, on device_
 };
 
 }  // namespace mecrl

@@ -10,6 +10,7 @@
 #include "core/config.h"
 #include "cuda/backend.h"
 #include "envs/offload/params_config.h"
+#include "envs/population_env.h"
 #include "temp_dir.h"
 #include "core/remove_tree.h"
 
@@ -101,6 +102,51 @@ TEST(GpuTraining, CheckpointEveryIterationThenResume) {
   mecrl::remove_tree(dir);
 }
 TEST(GpuTraining, WorldModelPpoSmoke) { smoke(true); }
+
+// One policy for several populations on the GPU (train.num_users): CUDA
+// groups of N = 20 and 50, gathered on the device into one padded batch
+// (their byte identity with the CPU batch: tests/cuda/test_population_cuda.cpp).
+// One multiplier row per group, everything finite, the value loss falls.
+TEST(GpuTraining, PopulationBatchOnTheDevice) {
+  if (cuda::device_count() == 0 || !torch::cuda::is_available()) GTEST_SKIP() << "no CUDA device for LibTorch";
+  std::vector<std::unique_ptr<VecEnv>> groups;
+  uint32_t first = 0;
+  for (int users : {20, 50}) {
+    Config cfg = Config::load(MECRL_SOURCE_DIR "/configs/offload.yaml");
+    cfg.set("env.num_users", std::to_string(users), "test");
+    ConfigReader r(cfg);
+    auto p = offload::read_offload_params(r);
+    p.first_env = first;
+    groups.push_back(cuda::make_offload_env(p, 64));
+    first += 64;
+  }
+  PopulationEnv env(std::move(groups), cuda::device_ops());
+  ASSERT_EQ(env.device(), Device::Cuda);
+  AgentConfig c;
+  c.train.num_envs = 128;
+  c.train.num_users = {20, 50};
+  c.train.rollout_steps = 64;
+  c.train.total_steps = 128ll * 64 * 12;
+  c.ppo.critic = "user";
+  c.ppo.reward = "mix";
+  c.ppo.norm_reward = true;
+  c.lag.mode = "lagrangian";
+  c.lag.lambda_init = {0.5f, 0.5f, 0.5f};
+  c.lag.limits = {0.f, 0.f, 0.f};
+  Trainer t(env, c, "");
+  t.train(12);
+  const auto& h = t.history();
+  ASSERT_EQ(h.size(), 12u);
+  for (const auto& st : h) {
+    EXPECT_TRUE(std::isfinite(st.value_loss) && std::isfinite(st.policy_loss) && std::isfinite(st.entropy));
+    for (double l : st.lambda) EXPECT_TRUE(std::isfinite(l));
+  }
+  EXPECT_LT(mean_of(h, 9, 12, &IterationStats::value_loss), mean_of(h, 0, 3, &IterationStats::value_loss));
+  for (const auto& p : t.policy()->parameters()) EXPECT_TRUE(torch::isfinite(p).all().item<bool>());
+  const torch::Tensor lambda = t.lagrange()->lambda;
+  ASSERT_EQ(lambda.dim(), 2);
+  EXPECT_EQ(lambda.size(0), 2) << "one multiplier row per population group";
+}
 
 }  // namespace
 }  // namespace mecrl::agents
