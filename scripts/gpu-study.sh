@@ -9,6 +9,8 @@
 #   issue 16 (STUDY_AGENTS="ppo_lag wm_ppo_lag"): world-model PPO-Lag (configs/offload_wmppo_gpu.yaml)
 #             trained the same way; scripts/study_targets.py's verdicts (steps to reach PPO-Lag's
 #             final return, final return, seeds meeting all three).
+#   issue 16 (STUDY_AGENTS=general): one policy for every population (configs/offload_ppo_general_gpu.yaml),
+#             evaluated at N = 50, 100, 150, 200 against `offload` there.
 # Knobs (environment): STUDY_SEEDS ("1 2 3"), STUDY_SECONDS (60), STUDY_USERS (200), STUDY_AGENTS ("ppo_lag"),
 # STUDY_DEADLINE_S (below), STUDY_SET (more overrides for every run; e.g. a dry run on the CPU: STUDY_SET="train.device=cpu
 # train.num_envs=16" MECRL_GPU_BUILD_DIR=build STUDY_SECONDS=5 scripts/gpu-study.sh).
@@ -23,7 +25,9 @@ seeds="${STUDY_SEEDS:-1 2 3}"
 secs="${STUDY_SECONDS:-60}"
 users="${STUDY_USERS:-200}"
 agents="${STUDY_AGENTS:-ppo_lag}"
-declare -A preset=([ppo_lag]=configs/offload_ppo_gpu.yaml [wm_ppo_lag]=configs/offload_wmppo_gpu.yaml)
+declare -A preset=([ppo_lag]=configs/offload_ppo_gpu.yaml [wm_ppo_lag]=configs/offload_wmppo_gpu.yaml
+                   [general]=configs/offload_ppo_general_gpu.yaml)
+general_users="50 100 150 200"  # the populations of offload_ppo_general.yaml, each an eval N
 rm -rf "$out/study"  # a warm machine keeps an earlier call's files
 mkdir -p "$out/study"
 cd "$root"
@@ -51,11 +55,23 @@ for run in "$out"/study/*_s*__*/; do
   [ -d "$run" ] || continue  # no run at all: the glob itself
   run="${run%/}"
   label="$(basename "$run" | sed 's/__.*//')"  # <agent>_s<seed>
-  "$bin" eval --config configs/offload.yaml env.num_users="$users" --policy "$run/checkpoints/last" \
-    --episodes 32 --json --label "$label" > "$out/study/eval_$label.json" 2>> "$log" &
+  case "$label" in
+    general_*) for n in $general_users; do
+        "$bin" eval --config configs/offload.yaml env.num_users="$n" --policy "$run/checkpoints/last" \
+          --episodes 32 --json --label "$label" > "$out/study/general_eval_${label}_N$n.json" 2>> "$log" &
+      done ;;
+    *) "$bin" eval --config configs/offload.yaml env.num_users="$users" --policy "$run/checkpoints/last" \
+         --episodes 32 --json --label "$label" > "$out/study/eval_$label.json" 2>> "$log" & ;;
+  esac
 done
 "$bin" eval --config configs/offload.yaml env.num_users="$users" --policy offload --episodes 32 --json \
   > "$out/study/eval_offload.json" 2>> "$log" &
+if [[ " $agents " == *" general "* ]]; then
+  for n in $general_users; do
+    "$bin" eval --config configs/offload.yaml env.num_users="$n" --policy offload --episodes 32 --json \
+      > "$out/study/general_eval_offload_N$n.json" 2>> "$log" &
+  done
+fi
 wait
 python3 - "$out/study" "$users" "$agents" <<'PY' | tee "$out/gpu-study-summary.txt"
 import glob, json, os, re, sys
@@ -80,5 +96,29 @@ for run in sorted(glob.glob(os.path.join(d, "*_s*__*"))):
     curves[(hit[1], int(hit[2]))] = study_targets.read_curve(os.path.join(run, "metrics.csv"), window=window)
     print(f"{os.path.basename(run)}: {len(rows) - 1} iterations, {rows[-1].split(',')[0] if len(rows) > 1 else 0} steps logged")
 print()
-print("\n".join(study_targets.verdict_lines(users, curves, satisfied, agents)))
+trained = [a for a in agents if a != "general"]
+if trained:
+    print("\n".join(study_targets.verdict_lines(users, curves, satisfied, trained)))
+# The general policy (issue 16): every seed meets all three and beats `offload` at every N.
+general = {}
+for path in sorted(glob.glob(os.path.join(d, "general_eval_*_N*.json"))):
+    hit = re.fullmatch(r"general_eval_(.+)_N(\d+)\.json", os.path.basename(path))
+    m = json.load(open(path))["metrics"]
+    general[(hit[1], int(hit[2]))] = (m["latency_mean_s"], m["satisfied_all"] > 0)
+if general:
+    ns = sorted({n for _, n in general})
+    print("\n| policy | " + " | ".join(f"N = {n}: latency s, all three, beats offload" for n in ns) + " |")
+    print("|---" * (len(ns) + 1) + "|")
+    verdicts = []
+    for label in sorted({p for p, _ in general}):
+        cells = []
+        for n in ns:
+            lat, ok = general.get((label, n), (float("nan"), False))
+            beats = label != "offload" and ok and lat < general.get(("offload", n), (float("nan"), False))[0]
+            cells.append(f"{lat:.2f}, {'met' if ok else 'MISSED'}" + ("" if label == "offload" else f", {'yes' if beats else 'NO'}"))
+            if label != "offload":
+                verdicts.append(beats)
+        print(f"| {label} | " + " | ".join(cells) + " |")
+    print(f"\ngeneral policy: {'MET' if verdicts and all(verdicts) else 'NOT MET'} (every seed meets all three and "
+          f"beats offload at N = {', '.join(map(str, ns))})")
 PY
