@@ -38,6 +38,7 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 MECRL = os.environ.get("MECRL_BIN", os.path.join(ROOT, "mecrl"))  # e.g. a copy, while you rebuild
 BASELINES = ["local", "offload", "random", "complexity", "greedy", "goa"]
 AGENTS = {"ppo_lag": "configs/offload_ppo.yaml", "wm_ppo_lag": "configs/offload_wmppo.yaml"}
+GENERAL = "configs/offload_ppo_general.yaml"  # PPO-Lag over several populations (its margin; CPU unless --set)
 KEYS = ["latency_mean_s", "latency_p95_s", "accuracy", "hallucination", "device_power_w",
         "offload_fraction", "satisfied_energy", "satisfied_accuracy", "satisfied_hallucination", "satisfied_all"]
 
@@ -148,9 +149,9 @@ def general_policy(args, out):
     for seed in args.seeds:
         name = f"general_ppo_lag_s{seed}"
         if not args.skip_train:
-            run([MECRL, "train", "--config", AGENTS["ppo_lag"], f"train.num_users={users}",
+            run([MECRL, "train", "--config", GENERAL, f"train.num_users={users}",
                  f"env.num_users={max(args.general)}", f"seed={seed}", f"train.total_steps={args.steps}",
-                 f"train.runs_dir={runs}", f"train.name={name}", f"threads={args.threads}", "train.device=cpu"]
+                 f"train.runs_dir={runs}", f"train.name={name}", f"threads={args.threads}"]
                 + args.set, log=os.path.join(out, f"{name}.log"))
         run_dir = sorted(d for d in os.listdir(runs) if d.startswith(name + "__"))[-1]
         ckpts[seed] = os.path.join(runs, run_dir, "checkpoints", "last")
